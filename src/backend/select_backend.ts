@@ -1,0 +1,81 @@
+import * as tf from './tf';
+import { DistillError } from '../util/errors';
+
+export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'cpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export interface BackendInfo {
+  /** Name the user asks for: tensorflow-gpu (tfjs-node-gpu), tensorflow (tfjs-node), cpu (pure JS). */
+  name: BackendName;
+  /** The npm package that provides it. */
+  package: string;
+  tensorflowVersion: string | null;
+  threads: number | null;
+  warning?: string;
+}
+
+let selected: BackendInfo | undefined;
+
+function tryNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): { ok: true; version: string } | { ok: false; error: string } {
+  // TensorFlow's C++ start-up logging is noise for users; errors still show.
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    require(pkg);
+    const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+    return { ok: true, version: binding?.TF_Version ?? 'unknown' };
+  } catch (e) {
+    return { ok: false, error: (e as Error).message.split('\n')[0] };
+  }
+}
+
+function gpuVisible(): boolean {
+  return !!process.env.CUDA_VISIBLE_DEVICES?.trim() || require('fs').existsSync('/dev/nvidia0');
+}
+
+/**
+ * Picks the compute backend once per process: tfjs-node-gpu when installed and
+ * a GPU is visible, else tfjs-node (TensorFlow C library), else the pure-JS
+ * `cpu` backend with a loud warning, since it is ~100x slower.
+ * `requested` (from --backend or DISTILL_BACKEND) overrides and fails loudly.
+ */
+export async function selectBackend(requested: string | undefined = process.env.DISTILL_BACKEND): Promise<BackendInfo> {
+  if (selected) {
+    if (requested && requested !== selected.name) {
+      throw new DistillError(`backend already initialised as "${selected.name}"; cannot switch to "${requested}" in the same process`);
+    }
+    return selected;
+  }
+  if (requested && !(BACKENDS as readonly string[]).includes(requested)) {
+    throw new DistillError(`unknown backend "${requested}"; valid: ${BACKENDS.join(', ')}`, '--backend');
+  }
+  const want = requested as BackendName | undefined;
+  const attempts: string[] = [];
+  const order: BackendName[] = want ? [want] : gpuVisible() ? ['tensorflow-gpu', 'tensorflow', 'cpu'] : ['tensorflow', 'cpu'];
+  for (const name of order) {
+    if (name === 'cpu') {
+      require('@tensorflow/tfjs-backend-cpu');
+      await tf.setBackend('cpu');
+      const warning = attempts.length
+        ? `WARNING: native TensorFlow is unavailable (${attempts.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
+        : undefined;
+      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, warning };
+      return selected;
+    }
+    const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+    const r = tryNative(pkg);
+    if (r.ok) {
+      await tf.setBackend(name);
+      const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
+      selected = { name, package: pkg, tensorflowVersion: r.version, threads };
+      return selected;
+    }
+    attempts.push(`${pkg}: ${r.error}`);
+    if (want) throw new DistillError(`backend "${want}" is not usable: ${r.error}`, '--backend');
+  }
+  throw new DistillError(`no backend could be initialised: ${attempts.join('; ')}`);
+}
+
+export function currentBackend(): BackendInfo | undefined {
+  return selected;
+}

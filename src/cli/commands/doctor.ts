@@ -1,0 +1,24 @@
+import type { CommandModule } from 'yargs';
+import { selectBackend } from '../../backend/select_backend';
+import { probeMatmul } from '../../backend/matmul_probe';
+import { emit, OutputOptions, runCommand } from '../output';
+import { CommonArgs } from '../common_args';
+
+export const doctorCommand: CommandModule<CommonArgs, CommonArgs & OutputOptions> = {
+  command: 'doctor',
+  describe: 'Report the compute backend, TensorFlow version, threads and a matmul GFLOP/s probe',
+  handler: runCommand(async (args) => {
+    const backend = await selectBackend(args.backend);
+    const probe = await probeMatmul(backend.name === "cpu" ? 128 : 1024);
+    const result = { backend: backend.name, package: backend.package, tensorflow: backend.tensorflowVersion, threads: backend.threads, node: process.version, matmul: probe, warning: backend.warning ?? null };
+    emit(args, result, () =>
+      [
+        `backend      ${backend.name} (${backend.package})`,
+        `tensorflow   ${backend.tensorflowVersion ?? 'n/a (pure JS)'}`,
+        `threads      ${backend.threads}`,
+        `node         ${process.version}`,
+        `matmul ${probe.size}  ${probe.forwardGflops.toFixed(1)} GFLOP/s forward, ${probe.forwardBackwardGflops.toFixed(1)} GFLOP/s forward+backward`,
+        ...(backend.warning ? [backend.warning] : []),
+      ].join('\n'));
+  }),
+};

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { withCommonOptions } from './common_args';
+import { doctorCommand } from './commands/doctor';
+import { encodeCommand } from './commands/encode';
+
+/** The CLI is a thin layer: each command parses flags and calls the library. */
+export function buildParser(argv: string[]) {
+  return withCommonOptions(yargs(argv))
+    .scriptName('distill')
+    .command(doctorCommand)
+    .command(encodeCommand)
+    .demandCommand(1, 'give a command; see --help')
+    .strict()
+    .help();
+}
+
+if (require.main === module) {
+  void buildParser(hideBin(process.argv)).parseAsync();
+}

@@ -1,0 +1,56 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { Tokenizer } from '@huggingface/tokenizers';
+import { DistillError } from '../../util/errors';
+import { SentenceTokenizer } from './sentence_tokenizer';
+
+/** A `tokenizer.json` run by Hugging Face's own JavaScript port of `tokenizers`. */
+export class HfJsonTokenizer implements SentenceTokenizer {
+  readonly source = 'tokenizer.json';
+  readonly padId: number;
+  readonly vocabSize: number;
+  private readonly tok: Tokenizer;
+  private readonly hash: string;
+
+  constructor(file: string, configFile?: string) {
+    let json: Record<string, unknown>;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+      json = JSON.parse(text);
+    } catch (e) {
+      throw new DistillError(`cannot read tokenizer (${(e as Error).message})`, file);
+    }
+    let config: Record<string, unknown> = {};
+    if (configFile && fs.existsSync(configFile)) {
+      try {
+        config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+      } catch (e) {
+        throw new DistillError(`invalid JSON (${(e as Error).message})`, configFile);
+      }
+    }
+    // Truncation and padding in tokenizer.json are the exporter's leftovers; we truncate to the model's max length ourselves.
+    const padFromJson = (json.padding as { pad_id?: number } | null)?.pad_id;
+    json.truncation = null;
+    json.padding = null;
+    try {
+      this.tok = new Tokenizer(json, config);
+    } catch (e) {
+      throw new DistillError(`unsupported or corrupt tokenizer (${(e as Error).message})`, file);
+    }
+    const vocab = this.tok.get_vocab(true);
+    this.vocabSize = vocab.size;
+    const pad = padFromJson ?? vocab.get('[PAD]') ?? vocab.get('<pad>') ?? 0;
+    this.padId = pad;
+    this.hash = crypto.createHash('sha256').update(text).digest('hex').slice(0, 16);
+  }
+
+  encode(text: string): { ids: number[]; typeIds: number[] } {
+    const e = this.tok.encode(text, { return_token_type_ids: true });
+    return { ids: e.ids, typeIds: e.token_type_ids ?? new Array(e.ids.length).fill(0) };
+  }
+
+  fingerprint(): string {
+    return this.hash;
+  }
+}

@@ -1,0 +1,65 @@
+import { loadSentenceModel, disposeSentenceModel } from '../model/sentence_model';
+import { encodeSentences } from '../model/sentence_encoder';
+import { readSentences } from '../data/read_sentences';
+import { writeEmbeddings } from '../data/write_embeddings';
+import { Progress } from '../util/progress';
+
+export interface EncodeFileOptions {
+  model: string;
+  input: string;
+  output?: string;
+  batchSize?: number;
+  field?: string;
+  quiet?: boolean;
+}
+
+export interface EncodeFileSummary {
+  model: string;
+  input: string;
+  output: string | null;
+  sentences: number;
+  dim: number;
+  skippedBlankLines: number;
+  truncated: number;
+  maxSeqLength: number;
+  tokens: number;
+  paddingFraction: number;
+  seconds: number;
+  sentencesPerSecond: number;
+  /** Only when no output file is given: the embeddings themselves. */
+  embeddings?: number[][];
+}
+
+/** `distill encode`: read sentences, embed them in length-sorted batches, write Arrow or JSONL. */
+export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileSummary> {
+  const { sentences, skippedBlank } = readSentences(opts.input, opts.field);
+  const model = loadSentenceModel(opts.model);
+  try {
+    const progress = new Progress('encode', sentences.length, 'sent', process.stderr, opts.quiet || sentences.length < 256);
+    const t0 = performance.now();
+    const r = await encodeSentences(model, sentences, { batchSize: opts.batchSize, onProgress: (d) => progress.update(d) });
+    const seconds = (performance.now() - t0) / 1000;
+    if (opts.output) writeEmbeddings(opts.output, sentences, r.embeddings, r.dim);
+    const summary: EncodeFileSummary = {
+      model: opts.model,
+      input: opts.input,
+      output: opts.output ?? null,
+      sentences: r.count,
+      dim: r.dim,
+      skippedBlankLines: skippedBlank,
+      truncated: r.truncated,
+      maxSeqLength: model.maxSeqLength,
+      tokens: r.tokens,
+      paddingFraction: 1 - r.tokens / r.paddedTokens,
+      seconds,
+      sentencesPerSecond: r.count / seconds,
+    };
+    if (!opts.output) {
+      summary.embeddings = [];
+      for (let i = 0; i < r.count; i++) summary.embeddings.push(Array.from(r.embeddings.subarray(i * r.dim, (i + 1) * r.dim)));
+    }
+    return summary;
+  } finally {
+    disposeSentenceModel(model);
+  }
+}
