@@ -11,6 +11,7 @@ export class HfJsonTokenizer implements SentenceTokenizer {
   readonly vocabSize: number;
   private readonly tok: Tokenizer;
   private readonly hash: string;
+  private readonly lowercases: boolean;
 
   constructor(file: string, configFile?: string) {
     let json: Record<string, unknown>;
@@ -38,6 +39,8 @@ export class HfJsonTokenizer implements SentenceTokenizer {
     } catch (e) {
       throw new DistillError(`unsupported or corrupt tokenizer (${(e as Error).message})`, file);
     }
+    const norm = json.normalizer as { type?: string; lowercase?: boolean } | null;
+    this.lowercases = norm?.type === 'BertNormalizer' && norm.lowercase !== false;
     const vocab = this.tok.get_vocab(true);
     this.vocabSize = vocab.size;
     const pad = padFromJson ?? vocab.get('[PAD]') ?? vocab.get('<pad>') ?? 0;
@@ -46,7 +49,9 @@ export class HfJsonTokenizer implements SentenceTokenizer {
   }
 
   encode(text: string): { ids: number[]; typeIds: number[] } {
-    const e = this.tok.encode(text, { return_token_type_ids: true });
+    // JS toLowerCase turns a word-final 'Σ' into 'ς'; Rust tokenizers lower-cases per character ('σ').
+    const input = this.lowercases ? text.replace(/Σ/g, 'σ') : text;
+    const e = this.tok.encode(input, { return_token_type_ids: true });
     return { ids: e.ids, typeIds: e.token_type_ids ?? new Array(e.ids.length).fill(0) };
   }
 

@@ -1,0 +1,65 @@
+"""A tiny random BERT in sentence-transformers layout plus PyTorch reference outputs.
+
+The TypeScript layer tests load the folder, run the same ids, and compare every
+hidden state, attention map and pooled output against reference.json.
+"""
+import argparse, json, os
+import numpy as np
+
+p = argparse.ArgumentParser()
+p.add_argument("--out", required=True)
+p.add_argument("--seed", type=int, default=0)
+p.add_argument("--hidden", type=int, default=32)
+p.add_argument("--layers", type=int, default=2)
+p.add_argument("--heads", type=int, default=4)
+p.add_argument("--intermediate", type=int, default=64)
+p.add_argument("--act", default="gelu")
+a = p.parse_args()
+
+import torch
+from transformers import BertConfig, BertModel
+
+torch.manual_seed(a.seed)
+vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(95)]
+cfg = BertConfig(vocab_size=len(vocab), hidden_size=a.hidden, num_hidden_layers=a.layers,
+                 num_attention_heads=a.heads, intermediate_size=a.intermediate, max_position_embeddings=64,
+                 type_vocab_size=2, hidden_act=a.act, attn_implementation="eager")
+model = BertModel(cfg, add_pooling_layer=True).eval()
+# Random init has LayerNorm = identity and zero biases; perturb them so the test sees them.
+with torch.no_grad():
+    for n, prm in model.named_parameters():
+        if "LayerNorm" in n or n.endswith("bias"):
+            prm.add_(torch.randn_like(prm) * 0.1)
+os.makedirs(a.out, exist_ok=True)
+model.save_pretrained(a.out, safe_serialization=True)
+with open(os.path.join(a.out, "vocab.txt"), "w") as f:
+    f.write("\n".join(vocab) + "\n")
+json.dump({"do_lower_case": True}, open(os.path.join(a.out, "tokenizer_config.json"), "w"))
+
+gen = np.random.default_rng(a.seed)
+B, L = 3, 7
+ids = gen.integers(5, len(vocab), size=(B, L))
+ids[:, 0] = 2
+lengths = [7, 5, 3]
+mask = np.zeros((B, L), dtype=np.int64)
+for b, n in enumerate(lengths):
+    mask[b, :n] = 1
+    ids[b, n - 1] = 3
+    ids[b, n:] = 0
+types = np.zeros((B, L), dtype=np.int64)
+types[0, 4:] = 1
+with torch.no_grad():
+    out = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask), token_type_ids=torch.tensor(types),
+                output_hidden_states=True, output_attentions=True)
+h = out.last_hidden_state
+m = torch.tensor(mask, dtype=torch.float32).unsqueeze(-1)
+mean = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+mx = (h + (1 - m) * -1e9).max(1).values
+ref = {
+    "input_ids": ids.tolist(), "attention_mask": mask.tolist(), "token_type_ids": types.tolist(),
+    "hidden_states": [t.tolist() for t in out.hidden_states],
+    "attentions": [t.tolist() for t in out.attentions],
+    "mean": mean.tolist(), "cls": h[:, 0].tolist(), "max": mx.tolist(),
+    "mean_normalized": torch.nn.functional.normalize(mean, dim=-1).tolist(),
+}
+json.dump(ref, open(os.path.join(a.out, "reference.json"), "w"))

@@ -1,0 +1,80 @@
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '../../src/backend/tf';
+import { selectBackend } from '../../src/backend/select_backend';
+import { loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
+import { bertForward } from '../../src/model/bert_encoder';
+import { l2Normalize, pool } from '../../src/model/pooling';
+import { runPython, tmpDir } from '../helpers/env';
+import { assertClose, flatten } from '../helpers/compare';
+
+// Tiny random BERTs built and run by PyTorch transformers (eager attention): the
+// independent reference for every layer. Tolerance 2e-5 absolute on O(1) values.
+const TOL = 2e-5;
+
+interface Reference {
+  input_ids: number[][];
+  attention_mask: number[][];
+  token_type_ids: number[][];
+  hidden_states: number[][][][];
+  attentions: number[][][][][];
+  mean: number[][];
+  cls: number[][];
+  max: number[][];
+  mean_normalized: number[][];
+}
+
+function makeTiny(args: string[]): { model: SentenceModel; ref: Reference } {
+  const dir = path.join(tmpDir(), 'tiny');
+  runPython('make_tiny_bert.py', ['--out', dir, ...args]);
+  return { model: loadSentenceModel(dir), ref: JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) };
+}
+
+function checkModel(model: SentenceModel, ref: Reference, label: string) {
+  tf.tidy(() => {
+    const mask = tf.tensor2d(ref.attention_mask, undefined, 'int32');
+    const out = bertForward(model.config, model.weights, {
+      inputIds: tf.tensor2d(ref.input_ids, undefined, 'int32'),
+      attentionMask: mask,
+      tokenTypeIds: tf.tensor2d(ref.token_type_ids, undefined, 'int32'),
+    }, { hiddenStates: true, attentions: true });
+    assert.equal(out.hiddenStates!.length, model.config.numHiddenLayers + 1);
+    out.hiddenStates!.forEach((h, l) => assertClose(h.dataSync(), flatten(ref.hidden_states[l]), TOL, `${label} hidden state ${l}`));
+    out.attentions!.forEach((a, l) => assertClose(a.dataSync(), flatten(ref.attentions[l]), TOL, `${label} attention ${l}`));
+    const h = out.lastHiddenState;
+    assertClose(pool({ modes: ['mean'], dimension: 32 }, h, mask).dataSync(), flatten(ref.mean), TOL, `${label} mean pooling`);
+    assertClose(pool({ modes: ['cls'], dimension: 32 }, h, mask).dataSync(), flatten(ref.cls), TOL, `${label} cls pooling`);
+    assertClose(pool({ modes: ['max'], dimension: 32 }, h, mask).dataSync(), flatten(ref.max), TOL, `${label} max pooling`);
+    assertClose(l2Normalize(pool({ modes: ['mean'], dimension: 32 }, h, mask)).dataSync(), flatten(ref.mean_normalized), TOL, `${label} normalize`);
+  });
+}
+
+describe('BERT layers on tiny random models vs PyTorch transformers', () => {
+  let gelu: { model: SentenceModel; ref: Reference };
+  let relu: { model: SentenceModel; ref: Reference };
+  before(async () => {
+    await selectBackend('tensorflow');
+    gelu = makeTiny(['--seed', '1']);
+    relu = makeTiny(['--seed', '2', '--act', 'relu', '--layers', '3', '--heads', '2']);
+  });
+  for (const backend of ['tensorflow', 'cpu']) {
+    test(`embeddings, attention, GELU FFN, LayerNorm and pooling match on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      checkModel(gelu.model, gelu.ref, `${backend}/gelu`);
+      checkModel(relu.model, relu.ref, `${backend}/relu`);
+      await tf.setBackend('tensorflow');
+    });
+  }
+  test('a masked-out padding token does not change the real tokens (batch vs single)', () => {
+    tf.tidy(() => {
+      const ids = gelu.ref.input_ids;
+      const run = (rows: number[][], masks: number[][]) =>
+        bertForward(gelu.model.config, gelu.model.weights, { inputIds: tf.tensor2d(rows, undefined, 'int32'), attentionMask: tf.tensor2d(masks, undefined, 'int32') }).lastHiddenState;
+      const batched = run(ids, gelu.ref.attention_mask).slice([2, 0, 0], [1, 3, -1]);
+      const alone = run([ids[2].slice(0, 3)], [[1, 1, 1]]);
+      assertClose(batched.dataSync(), alone.dataSync(), 1e-5, 'padding leak');
+    });
+  });
+});
