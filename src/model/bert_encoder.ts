@@ -79,11 +79,14 @@ export function bertLayer(cfg: BertConfig, weights: BertWeights, l: number, x: t
     const nh = cfg.numAttentionHeads;
     const dh = H / nh;
     const x2 = x.reshape([B * L, H]) as tf.Tensor2D;
-    const heads = (name: string) => dense(x2, weights, `${p}attention.self.${name}`).reshape([B, L, nh, dh]).transpose([0, 2, 1, 3]) as tf.Tensor4D;
+    // One [H, 3H] matmul and one transpose for q, k and v instead of three each:
+    // on short sentences the per-op cost, not the FLOPs, dominates.
+    const qkvW = tf.concat(['query', 'key', 'value'].map((n) => w(weights, `${p}attention.self.${n}.weight`)), 1) as tf.Tensor2D;
+    const qkvB = tf.concat(['query', 'key', 'value'].map((n) => w(weights, `${p}attention.self.${n}.bias`)), 0);
+    const qkv = tf.fused.matMul({ a: x2, b: qkvW, bias: qkvB }).reshape([B, L, 3, nh, dh]).transpose([2, 0, 3, 1, 4]);
+    const [q0, k, v] = tf.unstack(qkv) as tf.Tensor4D[];
     // Scale q before the product: the same numbers as scaling scores, on L*dh instead of L*L elements.
-    const q = heads('query').mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
-    const k = heads('key');
-    const v = heads('value');
+    const q = q0.mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
     const scores = tf.matMul(q, k, false, true).add(bias) as tf.Tensor4D;
     const probs = tf.softmax(scores, -1) as tf.Tensor4D;
     if (keep.attentionScores) scoresOut = tf.keep(scores);
