@@ -4,6 +4,7 @@ import { hideBin } from 'yargs/helpers';
 import { withCommonOptions } from './common_args';
 import { doctorCommand } from './commands/doctor';
 import { encodeCommand } from './commands/encode';
+import { cacheTeacherCommand } from './commands/cache_teacher';
 
 /** The CLI is a thin layer: each command parses flags and calls the library. */
 export function buildParser(argv: string[]) {
@@ -11,6 +12,7 @@ export function buildParser(argv: string[]) {
     .scriptName('distill')
     .command(doctorCommand)
     .command(encodeCommand)
+    .command(cacheTeacherCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help();

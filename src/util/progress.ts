@@ -10,12 +10,17 @@ export class Progress {
 
   constructor(
     private readonly label: string,
-    private readonly total: number,
+    private total: number,
     private readonly unit = 'items',
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false,
   ) {
     this.tty = !!stream.isTTY;
+  }
+
+  /** For work whose size is known only once it starts. */
+  setTotal(total: number): void {
+    this.total = total;
   }
 
   elapsedSeconds(): number {

@@ -1,0 +1,75 @@
+import { DatasetSpec } from '../data/dataset_spec';
+
+/**
+ * One typed config for a distillation run. "What to distill" (teacher,
+ * student, losses, data) is kept apart from "how to train" (train,
+ * checkpoint, tracking). Defaults live in parse_config.ts, nowhere else.
+ */
+export interface ExperimentConfig {
+  name: string;
+  seed: number;
+  output_dir: string;
+  teacher: TeacherSpec;
+  student: StudentSpec;
+  losses: LossSpec[];
+  data: DataSpec;
+  train: TrainSpec;
+  checkpoint: CheckpointSpec;
+  tracking: TrackingSpec;
+}
+
+export interface TeacherSpec {
+  /** Model folder (Hugging Face / sentence-transformers layout). */
+  model: string;
+  /** Cache teacher sentence embeddings on disk (Arrow IPC). */
+  cache: boolean;
+  cache_dir: string;
+  batch_size: number;
+}
+
+export interface StudentSpec {
+  /** Keep these teacher layers (0-based), or this many chosen uniformly. */
+  layers: number | number[];
+  /** Override the max sequence length (default: the teacher's). */
+  max_seq_length?: number;
+}
+
+export interface LossSpec {
+  name: string;
+  weight: number;
+  /** Loss-specific options, checked by the loss registry. */
+  options: Record<string, unknown>;
+}
+
+export interface DataSpec {
+  train: DatasetSpec;
+  dev?: DatasetSpec;
+  /** When no dev file: hold out this share of train. */
+  dev_ratio?: number;
+}
+
+export interface TrainSpec {
+  epochs: number;
+  /** Stop after this many optimizer steps even if epochs remain. */
+  max_steps?: number;
+  batch_size: number;
+  lr: number;
+  warmup_ratio: number;
+  weight_decay: number;
+  adam_eps: number;
+  max_grad_norm: number;
+  grad_accum: number;
+  bucketed: boolean;
+  eval_every: number;
+  log_every: number;
+}
+
+export interface CheckpointSpec {
+  every: number;
+  keep_last: number;
+}
+
+export interface TrackingSpec {
+  mlflow_uri?: string;
+  experiment: string;
+}

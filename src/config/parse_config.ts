@@ -1,0 +1,137 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import YAML from 'yaml';
+import { DistillError } from '../util/errors';
+import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
+import { READERS } from '../data/readers/reader_registry';
+import { ExperimentConfig, LossSpec } from './experiment_config';
+import { FieldReader } from './field_reader';
+import { LOSS_NAMES } from './loss_names';
+
+function datasetSpec(r: FieldReader): DatasetSpec {
+  const kind = r.oneOf('kind', Object.keys(DATASET_KINDS) as DatasetKind[]);
+  const spec: DatasetSpec = { path: r.str('path'), kind };
+  if (r.has('format')) spec.format = r.oneOf('format', Object.keys(READERS));
+  else r.raw('format');
+  if (r.has('columns')) {
+    const cols = r.raw('columns') as Record<string, unknown>;
+    const fields = [...DATASET_KINDS[kind].required, ...DATASET_KINDS[kind].optional] as string[];
+    for (const [f, c] of Object.entries(cols ?? {})) {
+      if (!fields.includes(f)) r.fail(`columns.${f}`, `is not a field of kind "${kind}"; fields: ${fields.join(', ')}`);
+      if (typeof c !== 'string' && !(typeof c === 'number' && Number.isInteger(c) && c >= 0)) r.fail(`columns.${f}`, 'must be a column name or a 0-based index');
+    }
+    spec.columns = cols as Record<string, string | number>;
+  }
+  if (r.has('header')) spec.header = r.bool('header', true);
+  else r.raw('header');
+  spec.delimiter = r.optStr('delimiter');
+  if (r.has('quote')) spec.quote = r.raw('quote') === false ? null : r.str('quote');
+  else r.raw('quote');
+  spec.on_bad_row = r.oneOf('on_bad_row', ['error', 'skip'] as const, 'error');
+  spec.dedupe = r.bool('dedupe', kind === 'sentences');
+  spec.min_chars = r.optNum('min_chars', { min: 0, int: true });
+  spec.max_chars = r.optNum('max_chars', { min: 1, int: true });
+  spec.limit = r.optNum('limit', { min: 1, int: true });
+  if (r.has('where')) spec.where = r.raw('where') as Record<string, string | number>;
+  else r.raw('where');
+  r.done();
+  return spec;
+}
+
+function lossSpecs(raw: unknown, file: string): LossSpec[] {
+  const list = raw ?? [{ name: 'mse' }];
+  if (!Array.isArray(list) || list.length === 0) throw new DistillError('key "losses" must be a non-empty list of {name, weight, ...options}', file);
+  return list.map((item, i) => {
+    const r = new FieldReader(item as Record<string, unknown>, `losses[${i}]`, file);
+    const name = r.oneOf('name', LOSS_NAMES);
+    const weight = r.num('weight', 1, { min: 0 });
+    const options: Record<string, unknown> = { ...(item as Record<string, unknown>) };
+    delete options.name;
+    delete options.weight;
+    return { name, weight, options };
+  });
+}
+
+/** Validates a parsed config object; every default is set here. */
+export function parseConfig(obj: Record<string, unknown>, file: string): ExperimentConfig {
+  const r = new FieldReader(obj, '', file);
+  const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
+  const t = r.section('teacher', true);
+  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }) };
+  t.done();
+  const s = r.section('student', true);
+  const layersRaw = s.raw('layers');
+  if (!(typeof layersRaw === 'number' && Number.isInteger(layersRaw) && layersRaw > 0) &&
+      !(Array.isArray(layersRaw) && layersRaw.length > 0 && layersRaw.every((x) => Number.isInteger(x) && x >= 0))) {
+    s.fail('layers', `must be a layer count (e.g. 3) or a list of 0-based teacher layers (e.g. [0, 2, 4]); got ${JSON.stringify(layersRaw)}`);
+  }
+  const student = { layers: layersRaw as number | number[], max_seq_length: s.optNum('max_seq_length', { min: 2, int: true }) };
+  s.done();
+  const losses = lossSpecs(r.raw('losses'), file);
+  const d = r.section('data', true);
+  const data = {
+    train: datasetSpec(d.section('train', true)),
+    dev: d.has('dev') ? datasetSpec(d.section('dev')) : (d.raw('dev'), undefined),
+    dev_ratio: d.optNum('dev_ratio', { min: 0, max: 0.5 }),
+  };
+  d.done();
+  const tr = r.section('train');
+  const train = {
+    epochs: tr.num('epochs', 1, { min: 1, int: true }),
+    max_steps: tr.optNum('max_steps', { min: 1, int: true }),
+    batch_size: tr.num('batch_size', 32, { min: 1, int: true }),
+    lr: tr.num('lr', 1e-4, { min: 0, exclusiveMin: true }),
+    warmup_ratio: tr.num('warmup_ratio', 0.1, { min: 0, max: 1 }),
+    weight_decay: tr.num('weight_decay', 0.01, { min: 0 }),
+    adam_eps: tr.num('adam_eps', 1e-6, { min: 0, exclusiveMin: true }),
+    max_grad_norm: tr.num('max_grad_norm', 1.0, { min: 0 }),
+    grad_accum: tr.num('grad_accum', 1, { min: 1, int: true }),
+    bucketed: tr.bool('bucketed', true),
+    eval_every: tr.num('eval_every', 0, { min: 0, int: true }),
+    log_every: tr.num('log_every', 10, { min: 1, int: true }),
+  };
+  tr.done();
+  const c = r.section('checkpoint');
+  const checkpoint = { every: c.num('every', 0, { min: 0, int: true }), keep_last: c.num('keep_last', 2, { min: 1, int: true }) };
+  c.done();
+  const k = r.section('tracking');
+  const tracking = { mlflow_uri: k.optStr('mlflow_uri'), experiment: k.str('experiment', 'distill') };
+  k.done();
+  const seed = r.num('seed', 42, { int: true, min: 0 });
+  const output_dir = r.str('output_dir', path.join('checkpoints', name));
+  r.done();
+  return { name, seed, output_dir, teacher, student, losses, data, train, checkpoint, tracking };
+}
+
+/** Applies `--set a.b=value` overrides; values are parsed as YAML scalars (numbers, booleans, lists). */
+export function applyOverrides(obj: Record<string, unknown>, sets: string[]): void {
+  for (const s of sets) {
+    const eq = s.indexOf('=');
+    if (eq <= 0) throw new DistillError(`--set "${s}": expected key=value, e.g. train.lr=5e-5`);
+    const keys = s.slice(0, eq).split('.');
+    let node = obj;
+    for (const k of keys.slice(0, -1)) {
+      if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+      node = node[k] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]] = YAML.parse(s.slice(eq + 1));
+  }
+}
+
+export function loadConfig(file: string, sets: string[] = []): ExperimentConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DistillError(`cannot read config (${(e as NodeJS.ErrnoException).code})`, file);
+  }
+  let obj: unknown;
+  try {
+    obj = YAML.parse(text, { prettyErrors: true });
+  } catch (e) {
+    throw new DistillError(`invalid YAML/JSON (${(e as Error).message.split('\n')[0]})`, file);
+  }
+  if (typeof obj !== 'object' || obj === null) throw new DistillError('expected a mapping at the top level', file);
+  applyOverrides(obj as Record<string, unknown>, sets);
+  return parseConfig(obj as Record<string, unknown>, file);
+}

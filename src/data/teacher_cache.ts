@@ -1,0 +1,77 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { DistillError } from '../util/errors';
+import { EmbeddingRows, readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
+
+/** Parts older than this that are still temporary belong to a writer that died. */
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+/**
+ * Teacher sentence embeddings on disk, one folder per teacher fingerprint,
+ * as Arrow IPC parts keyed by sentence key. Only complete files (renamed into
+ * place after an fsync) are ever read; `*.tmp-*` leftovers of a killed writer
+ * are ignored and cleaned up.
+ */
+export class TeacherCache {
+  private readonly index = new Map<string, { part: number; row: number }>();
+  private readonly parts: EmbeddingRows[] = [];
+
+  private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number) {}
+
+  static folder(root: string, fingerprint: string): string {
+    return path.join(root, fingerprint);
+  }
+
+  /** Opens (creating if needed) the cache of one teacher and loads every complete part. */
+  static open(root: string, fingerprint: string, dim: number, describe: Record<string, unknown> = {}): TeacherCache {
+    const dir = TeacherCache.folder(root, fingerprint);
+    fs.mkdirSync(dir, { recursive: true });
+    const info = path.join(dir, 'teacher.json');
+    if (!fs.existsSync(info)) fs.writeFileSync(info, JSON.stringify({ fingerprint, dim, ...describe }, null, 2));
+    const cache = new TeacherCache(dir, fingerprint, dim);
+    for (const f of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, f);
+      if (f.includes('.tmp-')) {
+        if (Date.now() - fs.statSync(file).mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
+        continue;
+      }
+      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.load(file);
+    }
+    return cache;
+  }
+
+  private load(file: string): void {
+    const rows = readEmbeddingTable(file);
+    if (rows.metadata.fingerprint !== this.fingerprint || rows.dim !== this.dim) {
+      throw new DistillError(`cache part belongs to teacher ${rows.metadata.fingerprint} (dim ${rows.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
+    }
+    const p = this.parts.push(rows) - 1;
+    rows.keys.forEach((k, row) => this.index.set(k, { part: p, row }));
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  has(key: string): boolean {
+    return this.index.has(key);
+  }
+
+  /** Copies the embedding of `key` into `out` at `offset`; false when absent. */
+  read(key: string, out: Float32Array, offset = 0): boolean {
+    const at = this.index.get(key);
+    if (!at) return false;
+    const { embeddings } = this.parts[at.part];
+    out.set(embeddings.subarray(at.row * this.dim, (at.row + 1) * this.dim), offset);
+    return true;
+  }
+
+  /** Adds rows as one new complete part file. */
+  add(keys: string[], embeddings: Float32Array, name = `part-${Date.now()}-${process.pid}.arrow`, metadata: Record<string, string> = {}): string {
+    const file = path.join(this.dir, name);
+    if (keys.length === 0) return file;
+    writeEmbeddingTable(file, { keys, embeddings, dim: this.dim, metadata: { ...metadata, fingerprint: this.fingerprint } });
+    if (name.startsWith('part-')) this.load(file);
+    return file;
+  }
+}

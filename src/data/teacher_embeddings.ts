@@ -1,0 +1,45 @@
+import { SentenceModel } from '../model/sentence_model';
+import { encodeSentences } from '../model/sentence_encoder';
+import { normalizeSentence, sentenceKey } from './sentence_key';
+import { TeacherCache } from './teacher_cache';
+
+/** Teacher sentences run through the encoder in this process; tests read it to prove the cache is used. */
+export const teacherForwardCounter = { sentences: 0 };
+
+export interface TeacherLookup {
+  /** Row i is the teacher embedding of sentences[i]. */
+  embeddings: Float32Array;
+  computed: number;
+  cached: number;
+}
+
+/**
+ * Teacher embeddings for `sentences`: cached rows are read, the rest computed
+ * once (on normalised text, as keyed), appended to the cache in chunks so a
+ * long run that dies keeps what it finished.
+ */
+export async function teacherEmbeddings(
+  model: SentenceModel, cache: TeacherCache, sentences: string[],
+  opts: { batchSize?: number; chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+): Promise<TeacherLookup> {
+  const dim = cache.dim;
+  const out = new Float32Array(sentences.length * dim);
+  const keys = sentences.map(sentenceKey);
+  const missing = new Map<string, string>();
+  keys.forEach((k, i) => {
+    if (!cache.has(k) && !missing.has(k)) missing.set(k, normalizeSentence(sentences[i]));
+  });
+  const todo = [...missing.entries()];
+  const chunk = opts.chunk ?? 4096;
+  for (let s = 0; s < todo.length; s += chunk) {
+    const part = todo.slice(s, s + chunk);
+    const r = await encodeSentences(model, part.map(([, t]) => t), {
+      batchSize: opts.batchSize,
+      onProgress: (d) => opts.onProgress?.(s + d, todo.length),
+    });
+    teacherForwardCounter.sentences += part.length;
+    cache.add(part.map(([k]) => k), r.embeddings);
+  }
+  keys.forEach((k, i) => cache.read(k, out, i * dim));
+  return { embeddings: out, computed: todo.length, cached: sentences.length - todo.length };
+}
