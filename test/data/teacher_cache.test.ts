@@ -1,0 +1,107 @@
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { selectBackend } from '../../src/backend/select_backend';
+import { loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
+import { encodeSentences, embeddingDim } from '../../src/model/sentence_encoder';
+import { TeacherCache } from '../../src/data/teacher_cache';
+import { teacherFingerprint } from '../../src/data/teacher_fingerprint';
+import { teacherEmbeddings, teacherForwardCounter } from '../../src/data/teacher_embeddings';
+import { cacheTeacher } from '../../src/pipelines/cache_teacher';
+import { normalizeSentence } from '../../src/data/sentence_key';
+import { loadConfig } from '../../src/config/parse_config';
+import { DistillError } from '../../src/util/errors';
+import { CLI, DATA, ROOT, TEACHER_DIR, tmpDir } from '../helpers/env';
+import { stsbDevSentences } from '../helpers/sts_sentences';
+
+function open(model: SentenceModel, root: string): TeacherCache {
+  return TeacherCache.open(root, teacherFingerprint(model).fingerprint, embeddingDim(model));
+}
+
+describe('teacher cache', () => {
+  let model: SentenceModel;
+  let sentences: string[];
+  before(async () => {
+    await selectBackend('tensorflow');
+    model = loadSentenceModel(TEACHER_DIR);
+    sentences = stsbDevSentences().slice(0, 300);
+  });
+
+  test('second epoch and second run do zero teacher passes; cached rows equal fresh ones bit for bit', async () => {
+    const root = tmpDir();
+    const first = await teacherEmbeddings(model, open(model, root), sentences, { batchSize: 32 });
+    assert.equal(first.computed, 300);
+    const count = teacherForwardCounter.sentences;
+    const cache = open(model, root);
+    assert.equal(cache.size, 300);
+    const epoch2 = await teacherEmbeddings(model, cache, sentences);
+    const run2 = await teacherEmbeddings(model, open(model, root), [...sentences].reverse());
+    assert.equal(teacherForwardCounter.sentences, count, 'no teacher forward pass after the first');
+    assert.equal(epoch2.computed + run2.computed, 0);
+    assert.deepEqual(Buffer.from(epoch2.embeddings.buffer), Buffer.from(first.embeddings.buffer));
+    // Same sentences, same batching: storage must be lossless (float32 in, float32 out).
+    const fresh = await encodeSentences(model, sentences.map(normalizeSentence), { batchSize: 32 });
+    assert.ok(Buffer.from(fresh.embeddings.buffer).equals(Buffer.from(epoch2.embeddings.buffer)), 'cached == fresh, bit for bit');
+  });
+
+  test('a changed max length or changed weights never reuses stale rows', async () => {
+    const root = tmpDir();
+    await teacherEmbeddings(model, open(model, root), sentences.slice(0, 20));
+    const fp = teacherFingerprint(model).fingerprint;
+    const shorter = { ...model, maxSeqLength: 16 };
+    assert.notEqual(teacherFingerprint(shorter).fingerprint, fp);
+    const r = await teacherEmbeddings(shorter, open(shorter, root), sentences.slice(0, 20));
+    assert.equal(r.computed, 20);
+    const dir = path.join(tmpDir(), 'teacher2');
+    fs.cpSync(fs.realpathSync(TEACHER_DIR), dir, { recursive: true });
+    const w = fs.readFileSync(path.join(dir, 'model.safetensors'));
+    w[w.length - 3] ^= 0x01;
+    fs.writeFileSync(path.join(dir, 'model.safetensors'), w);
+    const other = loadSentenceModel(dir);
+    assert.notEqual(teacherFingerprint(other).fingerprint, fp);
+    assert.equal(open(other, root).size, 0);
+  });
+
+  test('half-written parts are never trusted: a cut part file is an error, a temp leftover is ignored', async () => {
+    const root = tmpDir();
+    const cache = open(model, root);
+    await teacherEmbeddings(model, cache, sentences.slice(0, 10));
+    const part = fs.readdirSync(cache.dir).find((f) => f.startsWith('part-'))!;
+    const bytes = fs.readFileSync(path.join(cache.dir, part));
+    fs.writeFileSync(path.join(cache.dir, 'part-zzz.arrow.tmp-1-1'), bytes.subarray(0, 100));
+    assert.equal(open(model, root).size, 10);
+    fs.writeFileSync(path.join(cache.dir, 'part-zzz.arrow'), bytes.subarray(0, bytes.length - 50));
+    assert.throws(() => open(model, root), (e: Error) => e instanceof DistillError && /part-zzz\.arrow: not a complete Arrow IPC file/.test(e.message));
+  });
+
+  test('cache-teacher shards: a SIGKILLed shard leaves nothing trusted; merge checks every shard', async () => {
+    const root = tmpDir();
+    const cfgFile = path.join(root, 'cfg.yaml');
+    fs.writeFileSync(cfgFile, [
+      'teacher: {model: ' + TEACHER_DIR + ', cache_dir: ' + path.join(root, 'cache') + '}',
+      'student: {layers: 2}',
+      'data: {train: {path: ' + path.join(DATA, 'en', 'train-sentences.tsv') + ', kind: sentences, columns: {text: sentence}, limit: 3000}}',
+    ].join('\n'));
+    // Kill shard 0 while it is encoding: no shard file may appear.
+    const child = spawn('node', [CLI, 'cache-teacher', '--config', cfgFile, '--shard', '0/2'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    await new Promise<void>((resolve) => child.stderr.on('data', (d: Buffer) => /teacher \[/.test(d.toString()) && resolve()));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const cfg = loadConfig(cfgFile);
+    const dir = fs.readdirSync(path.join(root, 'cache')).map((f) => path.join(root, 'cache', f))[0];
+    assert.deepEqual(fs.readdirSync(dir).filter((f) => f.startsWith('shard-') && f.endsWith('.arrow')), []);
+    await assert.rejects(cacheTeacher(cfg, { merge: 2, quiet: true }), /shard\(s\) 0, 1 of 2 are missing/);
+    const s1 = await cacheTeacher(cfg, { shard: { index: 1, count: 2 }, quiet: true });
+    await assert.rejects(cacheTeacher(cfg, { merge: 2, quiet: true }), /shard\(s\) 0 of 2 are missing/);
+    const s0 = await cacheTeacher(cfg, { shard: { index: 0, count: 2 }, quiet: true });
+    assert.equal(s0.sentences + s1.sentences, 3000);
+    const m = await cacheTeacher(cfg, { merge: 2, quiet: true });
+    assert.equal(m.cached, 3000);
+    const before = teacherForwardCounter.sentences;
+    const again = await cacheTeacher(cfg, { quiet: true });
+    assert.equal(again.computed, 0);
+    assert.equal(teacherForwardCounter.sentences, before);
+  });
+});
