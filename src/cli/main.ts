@@ -5,6 +5,7 @@ import { withCommonOptions } from './common_args';
 import { doctorCommand } from './commands/doctor';
 import { encodeCommand } from './commands/encode';
 import { cacheTeacherCommand } from './commands/cache_teacher';
+import { trainCommand } from './commands/train';
 
 /** The CLI is a thin layer: each command parses flags and calls the library. */
 export function buildParser(argv: string[]) {
@@ -13,6 +14,7 @@ export function buildParser(argv: string[]) {
     .command(doctorCommand)
     .command(encodeCommand)
     .command(cacheTeacherCommand)
+    .command(trainCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help();

@@ -1,0 +1,40 @@
+import type { CommandModule } from 'yargs';
+import * as fs from 'fs';
+import * as path from 'path';
+import { selectBackend } from '../../backend/select_backend';
+import { loadConfig } from '../../config/parse_config';
+import { trainRun } from '../../pipelines/train_run';
+import { DistillError } from '../../util/errors';
+import { emit, runCommand } from '../output';
+import { CommonArgs } from '../common_args';
+import { formatSummaryTable } from '../summary_table';
+
+interface TrainArgs extends CommonArgs {
+  config?: string;
+  set: string[];
+  resume?: string;
+  force: boolean;
+}
+
+export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
+  command: 'train',
+  describe: 'Distil a student from a teacher as the config says (or --resume RUN_DIR)',
+  builder: (y) =>
+    y
+      .option('config', { type: 'string', describe: 'experiment config (YAML or JSON); with --resume, defaults to the run\'s config.resolved.json' })
+      .option('set', { type: 'string', array: true, default: [], describe: 'override a config key: key=value (e.g. train.lr=5e-5)' })
+      .option('resume', { type: 'string', describe: 'continue the run in this folder from its last checkpoint' })
+      .option('force', { type: 'boolean', default: false, describe: 'resume even though the config changed' }) as never,
+  handler: runCommand(async (args: TrainArgs) => {
+    let configFile = args.config;
+    if (!configFile && args.resume) configFile = path.join(args.resume, 'config.resolved.json');
+    if (!configFile) throw new DistillError('give --config FILE (or --resume RUN_DIR)');
+    if (!fs.existsSync(configFile)) throw new DistillError('config file does not exist', configFile);
+    const cfg = loadConfig(configFile, args.set);
+    const backend = await selectBackend(args.backend);
+    process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
+    if (backend.warning) process.stderr.write(backend.warning + '\n');
+    const s = await trainRun(cfg, { resume: args.resume, force: args.force, quiet: args.json });
+    emit(args, { backend: backend.name, ...s }, () => formatSummaryTable(s));
+  }),
+};

@@ -1,0 +1,83 @@
+import * as tf from '../backend/tf';
+
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  eps: number;
+  weightDecay: number;
+  /** Parameters exempt from weight decay (LayerNorm and biases, as in BERT). */
+  noDecay?: (name: string) => boolean;
+}
+
+export const noDecayForNormAndBias = (name: string) => name.endsWith('.bias') || name.includes('LayerNorm');
+
+/**
+ * AdamW with decoupled weight decay, the same arithmetic as torch.optim.AdamW:
+ * p *= 1 - lr*wd; m, v moments; p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps).
+ * Slots are plain tensors it owns; state() / load() move them in and out of
+ * checkpoints so a resumed run continues the same trajectory.
+ */
+export class AdamW {
+  readonly m = new Map<string, tf.Tensor>();
+  readonly v = new Map<string, tf.Tensor>();
+  step = 0;
+  private readonly b1: number;
+  private readonly b2: number;
+
+  constructor(private readonly params: Map<string, tf.Variable>, private readonly opts: AdamWOptions) {
+    this.b1 = opts.beta1 ?? 0.9;
+    this.b2 = opts.beta2 ?? 0.999;
+    for (const [name, p] of params) {
+      this.m.set(name, tf.zerosLike(p));
+      this.v.set(name, tf.zerosLike(p));
+    }
+  }
+
+  apply(grads: Map<string, tf.Tensor>, lr: number): void {
+    this.step++;
+    const bc1 = 1 - this.b1 ** this.step;
+    const bc2 = 1 - this.b2 ** this.step;
+    for (const [name, p] of this.params) {
+      const g = grads.get(name);
+      if (!g) continue;
+      const decay = this.opts.weightDecay > 0 && !(this.opts.noDecay?.(name) ?? false) ? this.opts.weightDecay : 0;
+      const [m, v, next] = tf.tidy(() => {
+        const m = this.m.get(name)!.mul(this.b1).add(g.mul(1 - this.b1));
+        const v = this.v.get(name)!.mul(this.b2).add(g.square().mul(1 - this.b2));
+        const denom = v.sqrt().div(Math.sqrt(bc2)).add(this.opts.eps);
+        const base = decay ? p.mul(1 - lr * decay) : p;
+        return [m, v, base.sub(m.div(denom).mul(lr / bc1))];
+      });
+      this.m.get(name)!.dispose();
+      this.v.get(name)!.dispose();
+      this.m.set(name, m);
+      this.v.set(name, v);
+      p.assign(next);
+      next.dispose();
+    }
+  }
+
+  /** Slots as named tensors for a checkpoint: `m.<param>`, `v.<param>`. */
+  slots(): Map<string, tf.Tensor> {
+    const out = new Map<string, tf.Tensor>();
+    for (const [k, t] of this.m) out.set(`m.${k}`, t);
+    for (const [k, t] of this.v) out.set(`v.${k}`, t);
+    return out;
+  }
+
+  load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>): void {
+    this.step = step;
+    for (const [name, p] of this.params) {
+      for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+        const s = slots.get(`${prefix}.${name}`);
+        if (!s || s.shape.join() !== p.shape.join()) throw new Error(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`);
+        map.get(name)!.dispose();
+        map.set(name, tf.tensor(s.data, s.shape));
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose();
+  }
+}

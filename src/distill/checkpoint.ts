@@ -1,0 +1,87 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '../backend/tf';
+import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
+import { DistillError } from '../util/errors';
+import { TrainingState } from './training_state';
+
+export const STATE_FILE = 'training_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const HEADS_FILE = 'loss_heads.safetensors';
+
+function tensorsToRaw(ts: Map<string, tf.Tensor>) {
+  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, t] of ts) out.set(k, { shape: t.shape, data: t.dataSync() as Float32Array });
+  return out;
+}
+
+/**
+ * Writes a checkpoint atomically: everything goes to a temporary folder that
+ * is renamed into place only when complete, so a crash never leaves a folder
+ * that looks like a checkpoint but is not. The folder is a loadable
+ * sentence-transformers model plus training state.
+ */
+export function saveCheckpoint(dir: string, model: SentenceModel, state: TrainingState, optimizerSlots: Map<string, tf.Tensor>, heads: Map<string, tf.Tensor>): void {
+  const tmp = `${dir}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    saveSentenceModel(model, tmp);
+    writeSafetensors(path.join(tmp, OPTIMIZER_FILE), tensorsToRaw(optimizerSlots));
+    if (heads.size) writeSafetensors(path.join(tmp, HEADS_FILE), tensorsToRaw(heads));
+    fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
+    const old = `${dir}.old-${process.pid}`;
+    if (fs.existsSync(dir)) fs.renameSync(dir, old);
+    fs.renameSync(tmp, dir);
+    fs.rmSync(old, { recursive: true, force: true });
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw new DistillError(`cannot write checkpoint (${(e as Error).message})`, dir);
+  }
+}
+
+export interface LoadedCheckpoint {
+  dir: string;
+  state: TrainingState;
+  optimizer: Map<string, { shape: number[]; data: Float32Array }>;
+  heads: Map<string, { shape: number[]; data: Float32Array }>;
+}
+
+/** Reads training state and slots, refusing anything that is not one of our complete checkpoints. */
+export function loadCheckpointState(dir: string): LoadedCheckpoint {
+  const stateFile = path.join(dir, STATE_FILE);
+  if (!fs.existsSync(stateFile)) throw new DistillError(`not a training checkpoint: ${STATE_FILE} is missing`, dir);
+  let state: TrainingState;
+  try {
+    state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+  } catch (e) {
+    throw new DistillError(`corrupt training state (${(e as Error).message})`, stateFile);
+  }
+  if (state.version !== 1 || typeof state.step !== 'number' || typeof state.configHash !== 'string') {
+    throw new DistillError('foreign or corrupt training state: expected version 1 with step and configHash', stateFile);
+  }
+  const toRaw = (file: string) => {
+    const m = new Map<string, { shape: number[]; data: Float32Array }>();
+    if (!fs.existsSync(file)) return m;
+    for (const [k, t] of readSafetensors(file)) m.set(k, { shape: t.shape, data: t.data as Float32Array });
+    return m;
+  };
+  return { dir, state, optimizer: toRaw(path.join(dir, OPTIMIZER_FILE)), heads: toRaw(path.join(dir, HEADS_FILE)) };
+}
+
+/** Step checkpoints in a run folder, oldest first. */
+export function listCheckpoints(runDir: string): string[] {
+  const root = path.join(runDir, 'checkpoints');
+  if (!fs.existsSync(root)) return [];
+  return fs.readdirSync(root).filter((f) => /^step-\d+$/.test(f)).sort().map((f) => path.join(root, f));
+}
+
+/** Keeps the newest `keep` step checkpoints. */
+export function pruneCheckpoints(runDir: string, keep: number): void {
+  const all = listCheckpoints(runDir);
+  for (const d of all.slice(0, Math.max(0, all.length - keep))) fs.rmSync(d, { recursive: true, force: true });
+}
+
+export function checkpointDir(runDir: string, step: number): string {
+  return path.join(runDir, 'checkpoints', `step-${String(step).padStart(7, '0')}`);
+}

@@ -1,0 +1,87 @@
+import * as tf from '../../backend/tf';
+import { DistillError } from '../../util/errors';
+import { meanPool } from '../../model/pooling';
+import { Rng } from '../../util/rng';
+import { checkOptions, numberOption } from './check_options';
+import { DistillLoss, LossContext, StudentOutputs, TeacherTargets } from './distill_loss';
+
+let heads = 0;
+
+/** RBF kernel exp(-gamma * ||x_i - x_j||^2) and the squared distances it used. */
+function rbf(x: tf.Tensor2D, gamma: number | 'median'): tf.Tensor2D {
+  return tf.tidy(() => {
+    const sq = x.square().sum(1, true);
+    const d2 = sq.add(sq.transpose()).sub(tf.matMul(x, x, false, true).mul(2)).relu() as tf.Tensor2D;
+    let g = gamma;
+    if (g === 'median') {
+      // Median of off-diagonal squared distances, per batch, treated as a constant (no gradient).
+      const v = d2.dataSync();
+      const B = x.shape[0];
+      const off: number[] = [];
+      for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) if (i !== j) off.push(v[i * B + j]);
+      off.sort((a, b) => a - b);
+      const med = off.length ? off[Math.floor(off.length / 2)] : 1;
+      g = 1 / Math.max(med, 1e-12);
+    }
+    return d2.mul(-g).exp() as tf.Tensor2D;
+  });
+}
+
+/** Biased HSIC estimator tr(K C M C) / (B-1)^2 = sum(centre(K) * M) / (B-1)^2. */
+export function hsic(K: tf.Tensor2D, M: tf.Tensor2D): tf.Scalar {
+  return tf.tidy(() => {
+    const B = K.shape[0];
+    const Kc = K.sub(K.mean(0, true)).sub(K.mean(1, true)).add(K.mean());
+    return Kc.mul(M).sum().div((B - 1) ** 2) as tf.Scalar;
+  });
+}
+
+/**
+ * IBKD (Alibaba-NLP/IBKD, stage 1): InfoNCE between a projection of the
+ * student embedding and the in-batch teacher embeddings (student rows are
+ * anchors), plus lambda * HSIC between the student's mean-pooled layer-k
+ * output (k = 0, the embedding layer) and its mean-pooled last layer.
+ */
+export function ibkdLoss(options: Record<string, unknown>, ctx: LossContext): DistillLoss {
+  checkOptions(options, ['temperature', 'lambda', 'gamma', 'hsic_layer'], ctx.where);
+  const tau = numberOption(options, 'temperature', 0.05, ctx.where, 1e-6);
+  const lambda = numberOption(options, 'lambda', 0.2, ctx.where, 0);
+  const layer = numberOption(options, 'hsic_layer', 0, ctx.where, 0);
+  const gamma = options.gamma === undefined || options.gamma === 'median' ? 'median' : numberOption(options, 'gamma', 0.1, ctx.where, 0);
+  if (options.gamma !== undefined && typeof options.gamma === 'string' && options.gamma !== 'median') {
+    throw new DistillError(`option "gamma" must be a number or "median", got ${JSON.stringify(options.gamma)}`, ctx.where);
+  }
+  // Projection head Linear(d_s -> d_t), BERT init: normal(0, 0.02), zero bias.
+  const rng = new Rng(ctx.seed ^ 0x1b4d);
+  const init = new Float32Array(ctx.studentDim * ctx.teacherDim);
+  for (let i = 0; i < init.length; i += 2) {
+    const u = Math.max(rng.next(), 1e-12), v = rng.next();
+    const r = Math.sqrt(-2 * Math.log(u));
+    init[i] = 0.02 * r * Math.cos(2 * Math.PI * v);
+    if (i + 1 < init.length) init[i + 1] = 0.02 * r * Math.sin(2 * Math.PI * v);
+  }
+  const tag = `ibkd${++heads}`;
+  const params = new Map<string, tf.Variable>([
+    ['ibkd.head.weight', tf.variable(tf.tensor2d(init, [ctx.studentDim, ctx.teacherDim]), true, `${tag}/head.weight`)],
+    ['ibkd.head.bias', tf.variable(tf.zeros([ctx.teacherDim]), true, `${tag}/head.bias`)],
+  ]);
+  return {
+    name: 'ibkd',
+    params,
+    needsHiddenStates: lambda > 0,
+    compute: (s: StudentOutputs, t: TeacherTargets) =>
+      tf.tidy(() => {
+        const P = tf.fused.matMul({ a: s.pooled, b: params.get('ibkd.head.weight')! as tf.Tensor2D, bias: params.get('ibkd.head.bias')! });
+        const Pn = P.div(P.norm('euclidean', 1, true).maximum(1e-8));
+        const Tn = t.embedding.div(t.embedding.norm('euclidean', 1, true).maximum(1e-8));
+        const logits = tf.matMul(Pn, Tn, false, true).div(tau);
+        const B = logits.shape[0];
+        const nce = tf.losses.softmaxCrossEntropy(tf.oneHot(tf.range(0, B, 1, 'int32'), B), logits) as tf.Scalar;
+        if (lambda === 0) return nce;
+        const hs = s.hiddenStates;
+        if (!hs || layer >= hs.length) throw new DistillError(`hsic_layer ${layer} does not exist; the student has hidden states 0..${(hs?.length ?? 1) - 1}`, ctx.where);
+        const X = meanPool(hs[layer], s.mask);
+        return nce.add(hsic(rbf(X, gamma), rbf(s.pooled, gamma)).mul(lambda)) as tf.Scalar;
+      }),
+  };
+}

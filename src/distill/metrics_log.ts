@@ -1,0 +1,22 @@
+import * as fs from 'fs';
+
+/** metrics.jsonl in the run folder: one JSON object per logged step or evaluation. */
+export class MetricsLog {
+  constructor(readonly file: string) {}
+
+  append(entry: Record<string, unknown>): void {
+    fs.appendFileSync(this.file, JSON.stringify(entry) + '\n');
+  }
+
+  /** On resume: drop what was logged after the checkpoint, so no step appears twice. */
+  truncateAfter(step: number): void {
+    if (!fs.existsSync(this.file)) return;
+    const kept = fs.readFileSync(this.file, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= step);
+    fs.writeFileSync(this.file, kept.map((l) => l + '\n').join(''));
+  }
+
+  read(): Record<string, unknown>[] {
+    if (!fs.existsSync(this.file)) return [];
+    return fs.readFileSync(this.file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  }
+}

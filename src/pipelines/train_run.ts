@@ -1,0 +1,192 @@
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { ExperimentConfig } from '../config/experiment_config';
+import { PairRecord } from '../data/dataset_spec';
+import { loadDataset, recordTexts } from '../data/read_dataset';
+import { normalizeSentence } from '../data/sentence_key';
+import { splitByRatio } from '../data/split_dataset';
+import { teacherEmbeddings } from '../data/teacher_embeddings';
+import { TeacherCache } from '../data/teacher_cache';
+import { evaluateSts } from '../eval/sts_eval';
+import { embeddingDim, encodeSentences } from '../model/sentence_encoder';
+import { loadSentenceModel } from '../model/sentence_model';
+import { AdamW, noDecayForNormAndBias } from '../distill/adamw';
+import { buildStudent, layerTable } from '../distill/build_student';
+import { listCheckpoints, loadCheckpointState } from '../distill/checkpoint';
+import { buildLosses } from '../distill/losses/loss_registry';
+import { MetricsLog } from '../distill/metrics_log';
+import { train } from '../distill/trainer';
+import { TrainingState } from '../distill/training_state';
+import * as tf from '../backend/tf';
+import { DistillError } from '../util/errors';
+import { openTeacherCache } from './cache_teacher';
+
+export interface TrainRunOptions {
+  resume?: string;
+  force?: boolean;
+  quiet?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface TrainRunSummary {
+  runDir: string;
+  steps: number;
+  seconds: number;
+  trainSentencesPerSecond: number;
+  teacher: ModelRow;
+  student: ModelRow;
+  keptLayers: number[];
+  evals: { step: number; spearman: number }[];
+  best: { step: number; spearman: number } | null;
+  bestDir: string;
+  finalDir: string;
+  truncated: number;
+  teacherComputed: number;
+  teacherCached: number;
+}
+
+export interface ModelRow {
+  layers: number;
+  parameters: number;
+  spearman: number | null;
+  sentencesPerSecond: number;
+}
+
+/** Hash of what determines the trajectory; resuming with a different one is refused unless forced. */
+export function configHash(cfg: ExperimentConfig): string {
+  const { tracking: _t, ...rest } = cfg;
+  return crypto.createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+async function devPairs(cfg: ExperimentConfig, trainTexts: string[]): Promise<{ dev?: PairRecord[]; train: string[] }> {
+  if (cfg.data.dev) {
+    if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
+    return { dev: (await loadDataset(cfg.data.dev)).records as PairRecord[], train: trainTexts };
+  }
+  return { train: cfg.data.dev_ratio ? splitByRatio(trainTexts, cfg.data.dev_ratio, cfg.seed).train : trainTexts };
+}
+
+function params(w: Map<string, tf.Tensor>): number {
+  let n = 0;
+  for (const t of w.values()) n += t.size;
+  return n;
+}
+
+/** `distill train`: everything from config to a trained, evaluated, checkpointed student. */
+export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const runDir = opts.resume ?? cfg.output_dir;
+  const hash = configHash(cfg);
+  let resumeFrom: ReturnType<typeof loadCheckpointState> | undefined;
+  if (opts.resume) {
+    if (!fs.existsSync(runDir)) throw new DistillError('run folder to resume does not exist', runDir);
+    const ckpts = listCheckpoints(runDir);
+    if (!ckpts.length) throw new DistillError('no checkpoint to resume from: expected checkpoints/step-NNNNNNN folders (is this a run folder of distill train?)', runDir);
+    resumeFrom = loadCheckpointState(ckpts[ckpts.length - 1]);
+    if (resumeFrom.state.configHash !== hash && !opts.force) {
+      throw new DistillError(`the config differs from the one this run was started with (hash ${resumeFrom.state.configHash}, now ${hash}); ` +
+        `diff against ${path.join(runDir, 'config.resolved.json')} or pass --force to resume anyway`, runDir);
+    }
+  } else if (listCheckpoints(runDir).length) {
+    throw new DistillError('output folder already holds a run; resume it with --resume, or set output_dir to a new folder', runDir);
+  }
+  // Everything that can fail on bad input is checked before any weights are loaded or trained.
+  const teacher = loadSentenceModel(cfg.teacher.model);
+  const student = buildStudent(teacher, cfg.student.layers, cfg.student.max_seq_length);
+  const teacherDim = embeddingDim(teacher);
+  const losses = buildLosses(cfg.losses, { studentDim: embeddingDim(student.model), teacherDim, seed: cfg.seed });
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(path.join(runDir, 'config.resolved.json'), JSON.stringify(cfg, null, 2));
+  log(`teacher: ${cfg.teacher.model} (${teacher.config.numHiddenLayers} layers, ${teacher.config.hiddenSize} wide, pooling ${teacher.pooling.modes.join('+')}${teacher.normalize ? ' + normalize' : ''})`);
+  log(layerTable(student, teacher.config.numHiddenLayers));
+  for (const l of losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
+
+  const { records, stats } = await loadDataset(cfg.data.train);
+  const texts = [...new Set(records.flatMap(recordTexts).map(normalizeSentence))];
+  const { dev, train: trainTexts } = await devPairs(cfg, texts);
+  log(`data: ${trainTexts.length} training sentences (${stats.rows} rows, ${stats.duplicates} duplicates, ${stats.filtered} filtered, ${stats.badRows} bad rows skipped)${dev ? `, ${dev.length} dev pairs` : ''}`);
+
+  let truncated = 0;
+  const ids = trainTexts.map((t) => {
+    const e = student.model.tokenizer.encode(t).ids;
+    if (e.length <= student.model.maxSeqLength) return Int32Array.from(e);
+    truncated++;
+    return Int32Array.from([...e.slice(0, student.model.maxSeqLength - 1), e[e.length - 1]]);
+  });
+  const cache = cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', teacherDim);
+  const te = await teacherEmbeddings(teacher, cache, trainTexts, { batchSize: cfg.teacher.batch_size });
+  log(`teacher embeddings: ${te.cached} from cache, ${te.computed} computed${cfg.teacher.cache ? ` (cache ${cache.dir})` : ''}`);
+
+  const optimizer = new AdamW(new Map([...student.variables, ...losses.flatMap((l) => [...l.loss.params])]), {
+    eps: cfg.train.adam_eps, weightDecay: cfg.train.weight_decay, noDecay: noDecayForNormAndBias,
+  });
+  let state: TrainingState = {
+    version: 1, step: 0, epoch: 0, batchInEpoch: 0, epochRngState: cfg.seed, rngState: cfg.seed,
+    configHash: hash, evals: [], best: null, trackingRunId: null, sentencesSeen: 0,
+  };
+  const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  if (resumeFrom) {
+    const ck = loadSentenceModel(resumeFrom.dir);
+    for (const [k, v] of student.variables) {
+      const w = ck.weights.get(k);
+      if (!w || w.shape.join() !== v.shape.join()) throw new DistillError(`checkpoint weight "${k}" missing or of shape ${JSON.stringify(w?.shape)}, expected ${JSON.stringify(v.shape)}`, resumeFrom.dir);
+      v.assign(w);
+    }
+    for (const l of losses) for (const [k, p] of l.loss.params) {
+      const h = resumeFrom.heads.get(k);
+      if (!h) throw new DistillError(`checkpoint lacks loss head "${k}"`, resumeFrom.dir);
+      p.assign(tf.tensor(h.data, h.shape));
+    }
+    tf.dispose([...ck.weights.values()]);
+    try {
+      optimizer.load(resumeFrom.state.step, resumeFrom.optimizer);
+    } catch (e) {
+      throw new DistillError((e as Error).message, resumeFrom.dir);
+    }
+    state = { ...resumeFrom.state, configHash: hash };
+    metrics.truncateAfter(state.step);
+    log(`resuming from ${resumeFrom.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
+  }
+
+  const teacherEval = dev ? await evaluateSts(teacher, dev) : undefined;
+  if (dev && state.step === 0 && !state.evals.length) {
+    const r = await evaluateSts(student.model, dev);
+    state.evals.push({ step: 0, spearman: r.spearman });
+    metrics.append({ step: 0, eval_spearman: r.spearman });
+    log(`eval step 0 (before training): student ${r.spearman.toFixed(2)}, teacher ${teacherEval!.spearman.toFixed(2)}`);
+  }
+  const result = await train({
+    cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log,
+    data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId },
+  });
+  const speedSentences = (dev ? [...new Set(dev.flatMap((p) => [p.text_a, p.text_b]))] : trainTexts).slice(0, 1000);
+  const speed = async (m: typeof teacher) => {
+    await encodeSentences(m, speedSentences.slice(0, 64));
+    const t0 = performance.now();
+    await encodeSentences(m, speedSentences);
+    return speedSentences.length / ((performance.now() - t0) / 1000);
+  };
+  const lastEval = result.state.evals[result.state.evals.length - 1];
+  const summary: TrainRunSummary = {
+    runDir,
+    steps: result.state.step,
+    seconds: result.seconds,
+    trainSentencesPerSecond: result.sentencesPerSecond,
+    teacher: { layers: teacher.config.numHiddenLayers, parameters: params(teacher.weights), spearman: teacherEval?.spearman ?? null, sentencesPerSecond: await speed(teacher) },
+    student: { layers: student.keptLayers.length, parameters: params(student.model.weights), spearman: lastEval?.spearman ?? null, sentencesPerSecond: await speed(student.model) },
+    keptLayers: student.keptLayers,
+    evals: result.state.evals,
+    best: result.state.best,
+    bestDir: path.join(runDir, 'best'),
+    finalDir: listCheckpoints(runDir).pop()!,
+    truncated,
+    teacherComputed: te.computed,
+    teacherCached: te.cached,
+  };
+  fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+  optimizer.dispose();
+  for (const l of losses) tf.dispose([...l.loss.params.values()]);
+  tf.dispose([...student.variables.values(), ...teacher.weights.values()]);
+  return summary;
+}
