@@ -135,3 +135,8 @@ export function loadConfig(file: string, sets: string[] = []): ExperimentConfig 
   applyOverrides(obj as Record<string, unknown>, sets);
   return parseConfig(obj as Record<string, unknown>, file);
 }
+
+/** The resolved config in the input format (losses flattened), so it can be read back by loadConfig. */
+export function configToObject(cfg: ExperimentConfig): Record<string, unknown> {
+  return { ...cfg, losses: cfg.losses.map((l) => ({ name: l.name, weight: l.weight, ...l.options })) };
+}

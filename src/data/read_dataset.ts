@@ -43,6 +43,10 @@ function toRecord(spec: DatasetSpec, raw: RawRow): DatasetRecord {
     const col = typeof ref === 'number' ? `column ${ref}` : `column "${ref}"`;
     if (v === undefined || v === null || v === '') {
       if ((kind.optional as readonly string[]).includes(field)) continue;
+      const names = raw.header ?? (Array.isArray(raw.values) ? undefined : Object.keys(raw.values));
+      if (typeof ref === 'string' && names && !names.includes(ref)) {
+        throw new DistillError(`no column named "${ref}" for field "${field}"; columns: ${names.join(', ')} (map it with columns: {${field}: NAME})`, where(spec.path, raw));
+      }
       const have = Array.isArray(raw.values)
         ? `${raw.values.length} columns${raw.header ? `, header has ${raw.header.length}` : ''}`
         : `fields ${JSON.stringify(Object.keys(raw.values))}`;

@@ -38,6 +38,7 @@ export interface TrainerArgs {
   metrics: MetricsLog;
   quiet?: boolean;
   log: (line: string) => void;
+  onStep?: (step: number) => void;
 }
 
 export interface TrainResult {
@@ -168,6 +169,7 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
         saveCkpt(checkpointDir(a.runDir, state.step));
         pruneCheckpoints(a.runDir, cfg.checkpoint.keep_last);
       }
+      a.onStep?.(state.step);
       if (state.step >= total) break outer;
     }
     state.epoch++;

@@ -2,6 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
+import { configToObject } from '../config/parse_config';
 import { PairRecord } from '../data/dataset_spec';
 import { loadDataset, recordTexts } from '../data/read_dataset';
 import { normalizeSentence } from '../data/sentence_key';
@@ -20,6 +21,7 @@ import { train } from '../distill/trainer';
 import { TrainingState } from '../distill/training_state';
 import * as tf from '../backend/tf';
 import { DistillError } from '../util/errors';
+import { Progress } from '../util/progress';
 import { openTeacherCache } from './cache_teacher';
 
 export interface TrainRunOptions {
@@ -27,6 +29,8 @@ export interface TrainRunOptions {
   force?: boolean;
   quiet?: boolean;
   log?: (line: string) => void;
+  /** Called after every optimizer step (tests check the tensor count here). */
+  onStep?: (step: number) => void;
 }
 
 export interface TrainRunSummary {
@@ -97,7 +101,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   const teacherDim = embeddingDim(teacher);
   const losses = buildLosses(cfg.losses, { studentDim: embeddingDim(student.model), teacherDim, seed: cfg.seed });
   fs.mkdirSync(runDir, { recursive: true });
-  fs.writeFileSync(path.join(runDir, 'config.resolved.json'), JSON.stringify(cfg, null, 2));
+  fs.writeFileSync(path.join(runDir, 'config.resolved.json'), JSON.stringify(configToObject(cfg), null, 2));
   log(`teacher: ${cfg.teacher.model} (${teacher.config.numHiddenLayers} layers, ${teacher.config.hiddenSize} wide, pooling ${teacher.pooling.modes.join('+')}${teacher.normalize ? ' + normalize' : ''})`);
   log(layerTable(student, teacher.config.numHiddenLayers));
   for (const l of losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
@@ -115,7 +119,14 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     return Int32Array.from([...e.slice(0, student.model.maxSeqLength - 1), e[e.length - 1]]);
   });
   const cache = cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', teacherDim);
-  const te = await teacherEmbeddings(teacher, cache, trainTexts, { batchSize: cfg.teacher.batch_size });
+  const tprog = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
+  const te = await teacherEmbeddings(teacher, cache, trainTexts, {
+    batchSize: cfg.teacher.batch_size,
+    onProgress: (d, n) => {
+      tprog.setTotal(n);
+      tprog.update(d);
+    },
+  });
   log(`teacher embeddings: ${te.cached} from cache, ${te.computed} computed${cfg.teacher.cache ? ` (cache ${cache.dir})` : ''}`);
 
   const optimizer = new AdamW(new Map([...student.variables, ...losses.flatMap((l) => [...l.loss.params])]), {
@@ -157,7 +168,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     log(`eval step 0 (before training): student ${r.spearman.toFixed(2)}, teacher ${teacherEval!.spearman.toFixed(2)}`);
   }
   const result = await train({
-    cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log,
+    cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log, onStep: opts.onStep,
     data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId },
   });
   const speedSentences = (dev ? [...new Set(dev.flatMap((p) => [p.text_a, p.text_b]))] : trainTexts).slice(0, 1000);

@@ -1,0 +1,121 @@
+import { before, describe, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '../../src/backend/tf';
+import { selectBackend } from '../../src/backend/select_backend';
+import { loadConfig } from '../../src/config/parse_config';
+import { trainRun } from '../../src/pipelines/train_run';
+import { readSafetensors } from '../../src/model/safetensors';
+import { CLI, ROOT } from '../helpers/env';
+import { maxAbsDiff } from '../helpers/compare';
+import { tinyRun } from '../helpers/tiny_run';
+
+function finalWeights(runDir: string) {
+  const ck = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
+  return readSafetensors(path.join(runDir, 'checkpoints', ck, 'model.safetensors'));
+}
+
+function evals(runDir: string) {
+  return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).evals as { step: number; spearman: number }[];
+}
+
+function cli(args: string[]) {
+  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+}
+
+describe('distill train: resume, tensor hygiene, bad input', () => {
+  before(async () => {
+    await selectBackend('tensorflow');
+  });
+
+  test('a run SIGKILLed mid-training and resumed ends with the same weights and metric history', async () => {
+    const steps = 120;
+    const a = tinyRun({ steps, every: 10 });
+    const b = tinyRun({ steps, every: 10 });
+    const ra = cli(['train', '--config', a.config]);
+    assert.equal(ra.status, 0, ra.stderr);
+    const runB = path.join(b.dir, 'run');
+    const child = spawn('node', [CLI, 'train', '--config', b.config], { cwd: ROOT, stdio: 'ignore' });
+    const ckpt = path.join(runB, 'checkpoints', 'step-0000040');
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        if (fs.existsSync(ckpt)) {
+          clearInterval(t);
+          child.kill('SIGKILL');
+          resolve();
+        }
+      }, 20);
+      child.on('exit', () => (clearInterval(t), reject(new Error('run finished before it could be killed'))));
+    });
+    await new Promise((r) => child.on('exit', r));
+    assert.ok(!fs.existsSync(path.join(runB, 'summary.json')), 'the killed run did not finish');
+    const rb = cli(['train', '--resume', runB]);
+    assert.equal(rb.status, 0, rb.stderr);
+    assert.match(rb.stderr, /resuming from .*step-00000[4-9]0/);
+    const wa = finalWeights(path.join(a.dir, 'run'));
+    const wb = finalWeights(runB);
+    let worst = 0;
+    for (const [k, t] of wa) worst = Math.max(worst, maxAbsDiff(t.data, wb.get(k)!.data));
+    assert.ok(worst <= 1e-5, `max abs weight difference ${worst}`);
+    const ea = evals(path.join(a.dir, 'run'));
+    const eb = evals(runB);
+    assert.equal(ea.length, steps / 10 + 1);
+    assert.deepEqual(eb.map((e) => e.step), ea.map((e) => e.step));
+    eb.forEach((e, i) => assert.ok(Math.abs(e.spearman - ea[i].spearman) <= 1e-6, `eval at step ${e.step}: ${e.spearman} vs ${ea[i].spearman}`));
+    // Metrics log holds each step once after the resume.
+    const logged = fs.readFileSync(path.join(runB, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined).map((m) => m.step);
+    assert.deepEqual(logged, [...new Set(logged)].sort((x, y) => x - y));
+  });
+
+  test('tensor count stays flat across 500 training steps (with evals and checkpoints)', async () => {
+    const r = tinyRun({ steps: 500, every: 100 });
+    const counts: number[] = [];
+    const s = await trainRun(loadConfig(r.config), { quiet: true, log: () => {}, onStep: () => counts.push(tf.memory().numTensors) });
+    assert.equal(s.steps, 500);
+    assert.equal(counts.length, 500);
+    const settled = counts.slice(1);
+    assert.ok(settled.every((c) => c === settled[0]), `tensor count drifted: min ${Math.min(...settled)}, max ${Math.max(...settled)}`);
+    const losses = fs.readFileSync(path.join(r.dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined).map((m) => m.loss);
+    assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss went from ${losses[0]} to ${losses[losses.length - 1]}`);
+  });
+
+  test('bad input is refused before training: layers, losses, resume targets, changed config', () => {
+    const r = tinyRun({ steps: 10 });
+    const runDir = path.join(r.dir, 'run');
+    let p = cli(['train', '--config', r.config, '--set', 'student.layers=[0,7]']);
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /student\.layers: layer 7 does not exist: the teacher has layers 0\.\.3/);
+    p = cli(['train', '--config', r.config, '--set', 'student.layers=6']);
+    assert.match(p.stderr, /cannot keep 6 layers of a 4-layer teacher/);
+    p = cli(['train', '--config', r.config, '--set', 'losses=[{name: kd}]']);
+    assert.match(p.stderr, /key "losses\[0\]\.name" must be one of mse, cosine, ibkd; got "kd"/);
+    assert.ok(!fs.existsSync(path.join(runDir, 'checkpoints')), 'nothing trained');
+    p = cli(['train', '--resume', r.dir]);
+    assert.match(p.stderr, /config file does not exist|no checkpoint to resume/);
+    assert.equal(cli(['train', '--config', r.config]).status, 0);
+    p = cli(['train', '--config', r.config]);
+    assert.match(p.stderr, /output folder already holds a run; resume it with --resume/);
+    p = cli(['train', '--resume', runDir, '--config', r.config, '--set', 'train.lr=0.5']);
+    assert.match(p.stderr, /the config differs from the one this run was started with/);
+    const last = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
+    fs.writeFileSync(path.join(runDir, 'checkpoints', last, 'training_state.json'), '{"version": 7}');
+    p = cli(['train', '--resume', runDir]);
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /training_state\.json: foreign or corrupt training state/);
+  });
+
+  test('a non-finite loss stops training with a clear message and writes no NaN weights', () => {
+    const r = tinyRun({ steps: 40, every: 1000, extra: [] });
+    const p = cli(['train', '--config', r.config, '--set', 'train.lr=1e30', '--set', 'train.warmup_ratio=0', '--set', 'checkpoint.every=1']);
+    assert.equal(p.status, 2, p.stderr);
+    assert.match(p.stderr, /non-finite loss at step \d+ .*no NaN weights written/);
+    const ckpts = fs.readdirSync(path.join(r.dir, 'run', 'checkpoints'));
+    for (const c of ckpts) {
+      for (const [k, t] of readSafetensors(path.join(r.dir, 'run', 'checkpoints', c, 'model.safetensors'))) {
+        assert.ok(Array.from(t.data).every(Number.isFinite), `${c}/${k} holds non-finite values`);
+      }
+    }
+  });
+});
