@@ -1,9 +1,9 @@
 import * as tf from '../backend/tf';
 import { TokenizedBatch } from '../data/tokenizer/sentence_tokenizer';
-import { bertForward } from '../model/bert_encoder';
+import { bertForward, BertOutputs } from '../model/bert_encoder';
 import { l2Normalize, pool } from '../model/pooling';
 import { SentenceModel } from '../model/sentence_model';
-import { StudentOutputs } from './losses/distill_loss';
+import { LossNeeds, StudentOutputs } from './losses/distill_loss';
 
 /** Tensors of one tokenized batch; the caller disposes them. */
 export function batchTensors(b: TokenizedBatch) {
@@ -15,14 +15,22 @@ export function batchTensors(b: TokenizedBatch) {
   };
 }
 
-/** The student's outputs for the losses: embedding, pooled last layer, and hidden states when asked. */
-export function studentForward(model: SentenceModel, inputs: ReturnType<typeof batchTensors>, hiddenStates: boolean): StudentOutputs {
-  const out = bertForward(model.config, model.weights, inputs, { hiddenStates });
+/** Encoder outputs with exactly what the losses need kept. */
+export function encoderForward(model: SentenceModel, inputs: ReturnType<typeof batchTensors>, needs: LossNeeds): BertOutputs {
+  return bertForward(model.config, model.weights, inputs, { hiddenStates: needs.hiddenStates, attentions: needs.attentions, attentionScores: needs.attentionScores });
+}
+
+/** The student's outputs for the losses: embedding, pooled last layer, and layer-wise tensors when asked. */
+export function studentForward(model: SentenceModel, inputs: ReturnType<typeof batchTensors>, needs: LossNeeds, groupSize = 1): StudentOutputs {
+  const out = encoderForward(model, inputs, needs);
   const pooled = pool(model.pooling, out.lastHiddenState, inputs.attentionMask);
   return {
     embedding: model.normalize ? l2Normalize(pooled) : pooled,
     pooled,
     hiddenStates: out.hiddenStates,
+    attentions: out.attentions,
+    attentionScores: out.attentionScores,
     mask: inputs.attentionMask,
+    groupSize,
   };
 }

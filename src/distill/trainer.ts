@@ -15,15 +15,20 @@ import { clipByGlobalNorm } from './clip_grads';
 import { WeightedLoss } from './losses/loss_registry';
 import { warmupLinear } from './lr_schedule';
 import { MetricsLog } from './metrics_log';
-import { batchTensors, studentForward } from './student_forward';
+import { batchTensors, encoderForward, studentForward } from './student_forward';
+import { LossNeeds } from './losses/distill_loss';
+import { SentenceModel } from '../model/sentence_model';
 import { TrainingState } from './training_state';
 
 export interface TrainData {
-  /** Token ids per sentence, already truncated to the student's max length. */
+  /** Token ids per distinct sentence, already truncated to the student's max length. */
   ids: Int32Array[];
+  /** Cached teacher embedding per distinct sentence. */
   teacher: Float32Array;
   teacherDim: number;
   padId: number;
+  /** Training rows as sentence indices: [i] for sentences, [q, p, n] for triplets. */
+  rows: number[][];
 }
 
 export interface TrainerArgs {
@@ -31,6 +36,8 @@ export interface TrainerArgs {
   student: Student;
   losses: WeightedLoss[];
   data: TrainData;
+  /** Runs on each batch when a loss needs the teacher's hidden states or attentions. */
+  teacherModel?: SentenceModel;
   dev?: PairRecord[];
   runDir: string;
   state: TrainingState;
@@ -50,6 +57,7 @@ export interface TrainResult {
 }
 
 function makeBatch(data: TrainData, idx: number[]): TokenizedBatch {
+  // idx: sentence indices
   const seqLen = Math.max(...idx.map((i) => data.ids[i].length));
   const B = idx.length;
   const inputIds = new Int32Array(B * seqLen).fill(data.padId);
@@ -61,7 +69,14 @@ function makeBatch(data: TrainData, idx: number[]): TokenizedBatch {
   return { batch: B, seqLen, inputIds, attentionMask, tokenTypeIds: new Int32Array(B * seqLen), lengths: idx.map((i) => data.ids[i].length), truncated: 0 };
 }
 
+function mergeNeeds(losses: WeightedLoss[]): LossNeeds {
+  const n: LossNeeds = {};
+  for (const l of losses) for (const [k, v] of Object.entries(l.loss.needs)) if (v) n[k as keyof LossNeeds] = true;
+  return n;
+}
+
 export function totalSteps(cfg: ExperimentConfig, rows: number): number {
+  // rows: training rows (sentences, or triplets)
   const perEpoch = Math.ceil(Math.ceil(rows / cfg.train.batch_size) / cfg.train.grad_accum);
   return Math.min(cfg.train.max_steps ?? Infinity, perEpoch * cfg.train.epochs);
 }
@@ -75,12 +90,15 @@ export function totalSteps(cfg: ExperimentConfig, rows: number): number {
 export async function train(a: TrainerArgs): Promise<TrainResult> {
   const { cfg, student, data, state, optimizer } = a;
   const tc = cfg.train;
-  const total = totalSteps(cfg, data.ids.length);
+  const total = totalSteps(cfg, data.rows.length);
   const warmup = Math.round(total * tc.warmup_ratio);
-  const lengths = data.ids.map((x) => x.length);
+  const lengths = data.rows.map((r) => Math.max(...r.map((i) => data.ids[i].length)));
   const params = new Map<string, tf.Variable>([...student.variables, ...a.losses.flatMap((l) => [...l.loss.params])]);
   const byVarName = new Map([...params].map(([k, v]) => [v.name, k]));
-  const needsHidden = a.losses.some((l) => l.loss.needsHiddenStates);
+  const needs = mergeNeeds(a.losses);
+  const teacherNeeds = { hiddenStates: needs.hiddenStates, attentions: needs.attentions, attentionScores: needs.attentionScores };
+  if (needs.teacherLive && !a.teacherModel) throw new Error('a loss needs the live teacher but none was given');
+  const groupSize = data.rows[0]?.length ?? 1;
   const progress = new Progress('train', Math.max(0, total - state.step), 'step', process.stderr, a.quiet);
   const t0 = performance.now();
   const startSentences = state.sentencesSeen;
@@ -105,6 +123,7 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
   outer: while (state.epoch < tc.epochs && state.step < total) {
     const rng = new Rng(state.epochRngState);
     const batches = planBatches(lengths, tc.batch_size, rng, tc.bucketed);
+    // planBatches groups row indices; each row expands to its sentences.
     state.rngState = rng.state;
     while (state.batchInEpoch < batches.length) {
       const micro = batches.slice(state.batchInEpoch, state.batchInEpoch + tc.grad_accum);
@@ -112,7 +131,8 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
       const grads = new Map<string, tf.Tensor>();
       let stepLoss = 0;
       const stepTerms = a.losses.map(() => 0);
-      for (const idx of micro) {
+      for (const rowIdx of micro) {
+        const idx = rowIdx.flatMap((r) => data.rows[r]);
         const b = makeBatch(data, idx);
         const termScalars: tf.Scalar[] = [];
         const { value, grads: g } = tf.tidy(() => {
@@ -120,9 +140,12 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
           const rows = new Float32Array(idx.length * data.teacherDim);
           idx.forEach((i, r) => rows.set(data.teacher.subarray(i * data.teacherDim, (i + 1) * data.teacherDim), r * data.teacherDim));
           const teacher = tf.tensor2d(rows, [idx.length, data.teacherDim]);
+          // The live teacher runs outside the gradient tape: it is a fixed target.
+          const live = needs.teacherLive ? encoderForward(a.teacherModel!, inputs, teacherNeeds) : undefined;
+          const targets = { embedding: teacher, hiddenStates: live?.hiddenStates, attentions: live?.attentions, attentionScores: live?.attentionScores };
           return tf.variableGrads(() => {
-            const s = studentForward(student.model, inputs, needsHidden);
-            const terms = a.losses.map((l) => l.loss.compute(s, { embedding: teacher }));
+            const s = studentForward(student.model, inputs, needs, groupSize);
+            const terms = a.losses.map((l) => l.loss.compute(s, targets));
             terms.forEach((t) => termScalars.push(tf.keep(t.clone())));
             return tf.addN(terms.map((t, i) => t.mul(a.losses[i].weight))).div(micro.length) as tf.Scalar;
           }, [...params.values()]);
@@ -150,7 +173,7 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
       tf.dispose([...grads.values()]);
       state.step++;
       state.batchInEpoch += micro.length;
-      state.sentencesSeen += micro.reduce((n, m) => n + m.length, 0);
+      state.sentencesSeen += micro.reduce((n, m) => n + m.length, 0) * groupSize;
       lastLoss = stepLoss;
       window.loss += stepLoss;
       stepTerms.forEach((t, i) => (window.terms[i] += t));

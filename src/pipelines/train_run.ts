@@ -63,12 +63,10 @@ export function configHash(cfg: ExperimentConfig): string {
   return crypto.createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
 }
 
-async function devPairs(cfg: ExperimentConfig, trainTexts: string[]): Promise<{ dev?: PairRecord[]; train: string[] }> {
-  if (cfg.data.dev) {
-    if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
-    return { dev: (await loadDataset(cfg.data.dev)).records as PairRecord[], train: trainTexts };
-  }
-  return { train: cfg.data.dev_ratio ? splitByRatio(trainTexts, cfg.data.dev_ratio, cfg.seed).train : trainTexts };
+async function devPairs(cfg: ExperimentConfig): Promise<PairRecord[] | undefined> {
+  if (!cfg.data.dev) return undefined;
+  if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
+  return (await loadDataset(cfg.data.dev)).records as PairRecord[];
 }
 
 function params(w: Map<string, tf.Tensor>): number {
@@ -99,17 +97,41 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   const teacher = loadSentenceModel(cfg.teacher.model);
   const student = buildStudent(teacher, cfg.student.layers, cfg.student.max_seq_length);
   const teacherDim = embeddingDim(teacher);
-  const losses = buildLosses(cfg.losses, { studentDim: embeddingDim(student.model), teacherDim, seed: cfg.seed });
+  const losses = buildLosses(cfg.losses, {
+    studentDim: embeddingDim(student.model), teacherDim, seed: cfg.seed,
+    studentLayers: student.model.config.numHiddenLayers, teacherLayers: teacher.config.numHiddenLayers,
+    studentHidden: student.model.config.hiddenSize, teacherHidden: teacher.config.hiddenSize,
+    studentHeads: student.model.config.numAttentionHeads, teacherHeads: teacher.config.numAttentionHeads,
+    keptLayers: student.keptLayers,
+  });
+  const needsTriplets = losses.some((l) => l.loss.needs.triplets);
+  if (needsTriplets !== (cfg.data.train.kind === 'triplets')) {
+    throw new DistillError(needsTriplets
+      ? `margin_mse trains on (query, positive, negative) rows; data.train.kind is "${cfg.data.train.kind}", expected "triplets"`
+      : 'data.train.kind "triplets" needs a triplet loss (margin_mse) in losses', 'data.train.kind');
+  }
+  if (losses.some((l) => l.loss.needs.teacherLive) && student.model.tokenizer.fingerprint() !== teacher.tokenizer.fingerprint()) {
+    throw new DistillError('layer-wise losses run teacher and student on the same token ids, but their tokenizers differ', 'losses');
+  }
   fs.mkdirSync(runDir, { recursive: true });
   fs.writeFileSync(path.join(runDir, 'config.resolved.json'), JSON.stringify(configToObject(cfg), null, 2));
   log(`teacher: ${cfg.teacher.model} (${teacher.config.numHiddenLayers} layers, ${teacher.config.hiddenSize} wide, pooling ${teacher.pooling.modes.join('+')}${teacher.normalize ? ' + normalize' : ''})`);
   log(layerTable(student, teacher.config.numHiddenLayers));
   for (const l of losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
 
-  const { records, stats } = await loadDataset(cfg.data.train);
-  const texts = [...new Set(records.flatMap(recordTexts).map(normalizeSentence))];
-  const { dev, train: trainTexts } = await devPairs(cfg, texts);
-  log(`data: ${trainTexts.length} training sentences (${stats.rows} rows, ${stats.duplicates} duplicates, ${stats.filtered} filtered, ${stats.badRows} bad rows skipped)${dev ? `, ${dev.length} dev pairs` : ''}`);
+  const { records: allRecords, stats } = await loadDataset(cfg.data.train);
+  const heldOut = !cfg.data.dev && cfg.data.dev_ratio ? splitByRatio(allRecords, cfg.data.dev_ratio, cfg.seed) : undefined;
+  const records = heldOut ? heldOut.train : allRecords;
+  // Distinct sentences, and each training row as indices into them ([i], or [q, p, n] for triplets).
+  const sentenceIndex = new Map<string, number>();
+  const rows = records.map((r) => recordTexts(r).map(normalizeSentence).map((t) => {
+    if (!sentenceIndex.has(t)) sentenceIndex.set(t, sentenceIndex.size);
+    return sentenceIndex.get(t)!;
+  }));
+  const trainRows = needsTriplets ? rows : [...new Set(rows.flat())].map((i) => [i]);
+  const trainTexts = [...sentenceIndex.keys()];
+  const dev = await devPairs(cfg);
+  log(`data: ${trainRows.length} training ${needsTriplets ? 'triplets' : 'sentences'}, ${trainTexts.length} distinct sentences (${stats.rows} rows, ${stats.duplicates} duplicates, ${stats.filtered} filtered, ${stats.badRows} bad rows skipped)${dev ? `, ${dev.length} dev pairs` : ''}`);
 
   let truncated = 0;
   const ids = trainTexts.map((t) => {
@@ -169,7 +191,8 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   }
   const result = await train({
     cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log, onStep: opts.onStep,
-    data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId },
+    data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId, rows: trainRows },
+    teacherModel: teacher,
   });
   const speedSentences = (dev ? [...new Set(dev.flatMap((p) => [p.text_a, p.text_b]))] : trainTexts).slice(0, 1000);
   const speed = async (m: typeof teacher) => {

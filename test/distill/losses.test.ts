@@ -53,7 +53,7 @@ test('mse, cosine and ibkd (median and fixed gamma) match PyTorch in value and g
   const maskT = tf.tensor2d(mask, [B, L], 'int32');
   const h0 = tf.tensor3d(H0, [B, L, D]);
   const check = (name: string, loss: typeof mse, Sin: number[], width: number, ref: Record<string, unknown>) => {
-    const f = (s: tf.Tensor) => loss.compute({ embedding: s as tf.Tensor2D, pooled: s as tf.Tensor2D, hiddenStates: [h0], mask: maskT }, { embedding: Tt });
+    const f = (s: tf.Tensor) => loss.compute({ embedding: s as tf.Tensor2D, pooled: s as tf.Tensor2D, hiddenStates: [h0], mask: maskT, groupSize: 1 }, { embedding: Tt });
     const x = tf.tensor2d(Sin, [B, width]);
     const v = f(x).dataSync()[0];
     const g = tf.grad(f)(x).dataSync();

@@ -10,7 +10,7 @@ export function cosineLoss(options: Record<string, unknown>, ctx: LossContext): 
   return {
     name: 'cosine',
     params: new Map(),
-    needsHiddenStates: false,
+    needs: {},
     compute: (s: StudentOutputs, t: TeacherTargets) =>
       tf.tidy(() => {
         const dot = s.embedding.mul(t.embedding).sum(1);

@@ -1,11 +1,9 @@
 import * as tf from '../../backend/tf';
 import { DistillError } from '../../util/errors';
 import { meanPool } from '../../model/pooling';
-import { Rng } from '../../util/rng';
+import { projectionHead } from './projection_head';
 import { checkOptions, numberOption } from './check_options';
 import { DistillLoss, LossContext, StudentOutputs, TeacherTargets } from './distill_loss';
-
-let heads = 0;
 
 /** RBF kernel exp(-gamma * ||x_i - x_j||^2) and the squared distances it used. */
 function rbf(x: tf.Tensor2D, gamma: number | 'median'): tf.Tensor2D {
@@ -52,23 +50,11 @@ export function ibkdLoss(options: Record<string, unknown>, ctx: LossContext): Di
     throw new DistillError(`option "gamma" must be a number or "median", got ${JSON.stringify(options.gamma)}`, ctx.where);
   }
   // Projection head Linear(d_s -> d_t), BERT init: normal(0, 0.02), zero bias.
-  const rng = new Rng(ctx.seed ^ 0x1b4d);
-  const init = new Float32Array(ctx.studentDim * ctx.teacherDim);
-  for (let i = 0; i < init.length; i += 2) {
-    const u = Math.max(rng.next(), 1e-12), v = rng.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    init[i] = 0.02 * r * Math.cos(2 * Math.PI * v);
-    if (i + 1 < init.length) init[i + 1] = 0.02 * r * Math.sin(2 * Math.PI * v);
-  }
-  const tag = `ibkd${++heads}`;
-  const params = new Map<string, tf.Variable>([
-    ['ibkd.head.weight', tf.variable(tf.tensor2d(init, [ctx.studentDim, ctx.teacherDim]), true, `${tag}/head.weight`)],
-    ['ibkd.head.bias', tf.variable(tf.zeros([ctx.teacherDim]), true, `${tag}/head.bias`)],
-  ]);
+  const params = projectionHead('ibkd.head', ctx.studentDim, ctx.teacherDim, ctx.seed ^ 0x1b4d);
   return {
     name: 'ibkd',
     params,
-    needsHiddenStates: lambda > 0,
+    needs: { hiddenStates: lambda > 0 },
     compute: (s: StudentOutputs, t: TeacherTargets) =>
       tf.tidy(() => {
         const P = tf.fused.matMul({ a: s.pooled, b: params.get('ibkd.head.weight')! as tf.Tensor2D, bias: params.get('ibkd.head.bias')! });

@@ -5,6 +5,9 @@ import { cosineLoss } from './cosine_loss';
 import { DistillLoss, LossContext } from './distill_loss';
 import { ibkdLoss } from './ibkd_loss';
 import { mseLoss } from './mse_loss';
+import { hiddenMseLoss } from './hidden_mse_loss';
+import { attentionLoss } from './attention_loss';
+import { marginMseLoss } from './margin_mse_loss';
 
 type LossFactory = (options: Record<string, unknown>, ctx: LossContext) => DistillLoss;
 
@@ -13,6 +16,9 @@ export const LOSSES: Record<(typeof LOSS_NAMES)[number], LossFactory> = {
   mse: mseLoss,
   cosine: cosineLoss,
   ibkd: ibkdLoss,
+  hidden_mse: hiddenMseLoss,
+  attention: attentionLoss,
+  margin_mse: marginMseLoss,
 };
 
 export interface WeightedLoss {

@@ -12,7 +12,7 @@ export function mseLoss(options: Record<string, unknown>, ctx: LossContext): Dis
   return {
     name: 'mse',
     params: new Map(),
-    needsHiddenStates: false,
+    needs: {},
     compute: (s: StudentOutputs, t: TeacherTargets) => tf.tidy(() => s.embedding.sub(t.embedding).square().mean() as tf.Scalar),
   };
 }

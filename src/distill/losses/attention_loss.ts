@@ -1,0 +1,48 @@
+import * as tf from '../../backend/tf';
+import { DistillError } from '../../util/errors';
+import { checkOptions } from './check_options';
+import { DistillLoss, LossContext, StudentOutputs, TeacherTargets } from './distill_loss';
+import { resolveLayerMap } from './layer_map';
+
+/**
+ * Attention transfer. `mse` (TinyBERT): MSE between attention score
+ * matrices (pre-softmax, padded keys and queries excluded). `kl` (MiniLM):
+ * KL(teacher || student) of the attention distributions, averaged over
+ * heads and real query positions. Needs equal head counts.
+ */
+export function attentionLoss(options: Record<string, unknown>, ctx: LossContext): DistillLoss {
+  checkOptions(options, ['layer_map', 'mode'], ctx.where);
+  const mode = options.mode ?? 'kl';
+  if (mode !== 'kl' && mode !== 'mse') throw new DistillError(`option "mode" must be kl or mse, got ${JSON.stringify(mode)}`, ctx.where);
+  if (ctx.studentHeads !== ctx.teacherHeads) {
+    throw new DistillError(`attention transfer needs equal head counts: student ${ctx.studentHeads}, teacher ${ctx.teacherHeads}`, ctx.where);
+  }
+  // Attention maps exist per layer, not for the embeddings: hidden-state index i -> layer i-1.
+  const map = resolveLayerMap(options.layer_map, ctx, false).map(([s, t]) => {
+    if (s === 0 || t === 0) throw new DistillError('layer_map for attention cannot use index 0 (the embeddings have no attention)', ctx.where);
+    return [s - 1, t - 1] as [number, number];
+  });
+  return {
+    name: 'attention',
+    params: new Map(),
+    needs: mode === 'kl' ? { attentions: true, teacherLive: true } : { attentionScores: true, teacherLive: true },
+    compute: (s: StudentOutputs, t: TeacherTargets) =>
+      tf.tidy(() => {
+        const [B, L] = s.mask.shape;
+        const mq = s.mask.cast('float32').reshape([B, 1, L, 1]);
+        const mk = s.mask.cast('float32').reshape([B, 1, 1, L]);
+        const heads = (mode === 'kl' ? s.attentions! : s.attentionScores!)[0].shape[1];
+        const terms = map.map(([si, ti]) => {
+          if (mode === 'kl') {
+            const p = t.attentions![ti];
+            const q = s.attentions![si];
+            const kl = p.mul(p.add(1e-12).log().sub(q.add(1e-12).log())).mul(mk).sum(-1, true).mul(mq);
+            return kl.sum().div(mq.sum().mul(heads));
+          }
+          const d = s.attentionScores![si].sub(t.attentionScores![ti]).mul(mq).mul(mk);
+          return d.square().sum().div(mq.mul(mk).sum().mul(heads));
+        });
+        return tf.addN(terms).div(terms.length) as tf.Scalar;
+      }),
+  };
+}
