@@ -13,7 +13,7 @@ export function formatSummaryTable(s: TrainRunSummary): string {
   const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   const table = rows.map((r) => r.map((x, c) => (c === 0 ? x.padEnd(w[c]) : x.padStart(w[c]))).join('  ')).join('\n');
   return [
-    `trained ${s.steps} steps in ${(s.seconds / 60).toFixed(1)} min (${s.trainSentencesPerSecond.toFixed(0)} sentences/s); student keeps teacher layers ${JSON.stringify(s.keptLayers)}`,
+    `trained ${s.steps} steps in ${(s.seconds / 60).toFixed(1)} min (${s.trainSentencesPerSecond.toFixed(0)} sentences/s); ${s.keptLayers ? `student keeps teacher layers ${JSON.stringify(s.keptLayers)}` : 'fresh student'}; padding ${(100 * s.paddingFraction).toFixed(1)}%`,
     `teacher embeddings: ${s.teacherCached} cached, ${s.teacherComputed} computed; sentences truncated: ${s.truncated}`,
     table,
     `dev Spearman by step: ${s.evals.map((e) => `${e.step}:${e.spearman.toFixed(2)}`).join('  ')}`,

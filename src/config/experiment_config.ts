@@ -28,8 +28,12 @@ export interface TeacherSpec {
 }
 
 export interface StudentSpec {
-  /** Keep these teacher layers (0-based), or this many chosen uniformly. */
+  /** Keep these teacher layers (0-based), or this many chosen uniformly; with hidden_size, the layer count of a fresh encoder. */
   layers: number | number[];
+  /** A fresh, randomly initialised encoder of this width instead of a teacher layer subset. */
+  hidden_size?: number;
+  num_attention_heads?: number;
+  intermediate_size?: number;
   /** Override the max sequence length (default: the teacher's). */
   max_seq_length?: number;
 }

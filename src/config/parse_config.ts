@@ -65,7 +65,17 @@ export function parseConfig(obj: Record<string, unknown>, file: string): Experim
       !(Array.isArray(layersRaw) && layersRaw.length > 0 && layersRaw.every((x) => Number.isInteger(x) && x >= 0))) {
     s.fail('layers', `must be a layer count (e.g. 3) or a list of 0-based teacher layers (e.g. [0, 2, 4]); got ${JSON.stringify(layersRaw)}`);
   }
-  const student = { layers: layersRaw as number | number[], max_seq_length: s.optNum('max_seq_length', { min: 2, int: true }) };
+  const student = {
+    layers: layersRaw as number | number[],
+    max_seq_length: s.optNum('max_seq_length', { min: 2, int: true }),
+    hidden_size: s.optNum('hidden_size', { min: 1, int: true }),
+    num_attention_heads: s.optNum('num_attention_heads', { min: 1, int: true }),
+    intermediate_size: s.optNum('intermediate_size', { min: 1, int: true }),
+  };
+  if (student.hidden_size === undefined && (student.num_attention_heads !== undefined || student.intermediate_size !== undefined)) {
+    s.fail('hidden_size', 'is required for a fresh student (num_attention_heads / intermediate_size were given)');
+  }
+  if (student.hidden_size !== undefined && Array.isArray(student.layers)) s.fail('layers', 'must be a layer count for a fresh student (hidden_size is set), not a list of teacher layers');
   s.done();
   const losses = lossSpecs(r.raw('losses'), file);
   const d = r.section('data', true);

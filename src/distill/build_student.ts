@@ -1,27 +1,34 @@
 import * as tf from '../backend/tf';
-import { layerPrefix, BertWeights } from '../model/bert_weights';
+import { StudentSpec } from '../config/experiment_config';
+import { BertConfig } from '../model/bert_config';
+import { expectedBertShapes, layerPrefix, BertWeights } from '../model/bert_weights';
 import { SentenceModel } from '../model/sentence_model';
+import { DistillError } from '../util/errors';
 import { chooseLayers } from './layer_choice';
 
 let built = 0;
 
 export interface Student {
   model: SentenceModel;
-  /** Teacher layer index of each student layer. */
-  keptLayers: number[];
-  /** Trainable copies of the student's weights, keyed like the model's weights. */
+  /** Teacher layer index of each student layer; null for a fresh encoder. */
+  keptLayers: number[] | null;
+  /** Trainable weights, keyed like the model's weights (Hugging Face names). */
   variables: Map<string, tf.Variable>;
 }
 
 /**
- * A student that keeps a subset of the teacher's layers (the sentence-
- * transformers / DMetaSoul recipe): same embeddings, width, tokenizer and
- * pooling, so it starts in the teacher's embedding space. The pooler is dropped.
+ * The student: by default a subset of the teacher's layers (the sentence-
+ * transformers / DMetaSoul recipe) with the teacher's embeddings, width,
+ * tokenizer and pooling, so it starts in the teacher's space. With
+ * `hidden_size` it is a fresh encoder of that width (BERT init), sharing only
+ * the tokenizer and pooling; losses add learned projections where widths differ.
  */
-export function buildStudent(teacher: SentenceModel, layers: number | number[], maxSeqLength?: number): Student {
-  const kept = chooseLayers(layers, teacher.config.numHiddenLayers);
-  const variables = new Map<string, tf.Variable>();
+export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 42): Student {
   const tag = `student${++built}`;
+  const maxSeqLength = Math.min(spec.max_seq_length ?? teacher.maxSeqLength, teacher.config.maxPositionEmbeddings);
+  if (spec.hidden_size !== undefined) return freshStudent(teacher, spec, maxSeqLength, tag, seed);
+  const kept = chooseLayers(spec.layers, teacher.config.numHiddenLayers);
+  const variables = new Map<string, tf.Variable>();
   // Engine-wide variable names must be unique; the map keys stay the Hugging Face names.
   // A variable shares the teacher tensor's buffer until its first update replaces it.
   const add = (to: string, from: string) => variables.set(to, tf.variable(teacher.weights.get(from)!, true, `${tag}/${to}`));
@@ -29,18 +36,41 @@ export function buildStudent(teacher: SentenceModel, layers: number | number[], 
   kept.forEach((t, s) => {
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
-  const weights: BertWeights = new Map(variables);
   const config = { ...teacher.config, numHiddenLayers: kept.length, extra: { ...teacher.config.extra, num_hidden_layers: kept.length } };
-  return {
-    model: { ...teacher, config, weights, maxSeqLength: Math.min(maxSeqLength ?? teacher.maxSeqLength, teacher.config.maxPositionEmbeddings) },
-    keptLayers: kept,
-    variables,
+  return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength }, keptLayers: kept, variables };
+}
+
+function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: number, tag: string, seed: number): Student {
+  if (Array.isArray(spec.layers)) throw new DistillError('a fresh student takes a layer count, not a list', 'student.layers');
+  const H = spec.hidden_size!;
+  const heads = spec.num_attention_heads ?? Math.max(1, Math.round(H / 64));
+  if (H % heads !== 0) throw new DistillError(`hidden_size ${H} is not divisible by num_attention_heads ${heads}`, 'student.hidden_size');
+  const config: BertConfig = {
+    ...teacher.config,
+    hiddenSize: H,
+    numHiddenLayers: spec.layers,
+    numAttentionHeads: heads,
+    intermediateSize: spec.intermediate_size ?? 4 * H,
+    extra: { ...teacher.config.extra },
   };
+  const variables = new Map<string, tf.Variable>();
+  let i = 0;
+  for (const [name, shape] of expectedBertShapes(config)) {
+    // BERT init (transformers _init_weights): normal(0, 0.02) weights, LayerNorm 1 / 0, zero biases.
+    const init = name.endsWith('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02, 'float32', seed + i++);
+    variables.set(name, tf.variable(init, true, `${tag}/${name}`));
+  }
+  const pooling = { ...teacher.pooling, dimension: H };
+  return { model: { ...teacher, config, pooling, weights: new Map(variables) as BertWeights, maxSeqLength }, keptLayers: null, variables };
 }
 
 /** The table printed at start: which teacher layer each student layer came from. */
 export function layerTable(student: Student, teacherLayers: number): string {
-  const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  teacher layer ${t}`);
   const params = [...student.variables.values()].reduce((a, v) => a + v.size, 0);
+  const c = student.model.config;
+  if (!student.keptLayers) {
+    return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init)`;
+  }
+  const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  teacher layer ${t}`);
   return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows].join('\n');
 }

@@ -22,6 +22,8 @@ import { TrainingState } from '../distill/training_state';
 import * as tf from '../backend/tf';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';
+import { Rng } from '../util/rng';
+import { paddingFraction as computePadding, planBatches } from '../data/length_batches';
 import { openTeacherCache } from './cache_teacher';
 
 export interface TrainRunOptions {
@@ -40,7 +42,8 @@ export interface TrainRunSummary {
   trainSentencesPerSecond: number;
   teacher: ModelRow;
   student: ModelRow;
-  keptLayers: number[];
+  keptLayers: number[] | null;
+  paddingFraction: number;
   evals: { step: number; spearman: number }[];
   best: { step: number; spearman: number } | null;
   bestDir: string;
@@ -95,14 +98,14 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   }
   // Everything that can fail on bad input is checked before any weights are loaded or trained.
   const teacher = loadSentenceModel(cfg.teacher.model);
-  const student = buildStudent(teacher, cfg.student.layers, cfg.student.max_seq_length);
+  const student = buildStudent(teacher, cfg.student, cfg.seed);
   const teacherDim = embeddingDim(teacher);
   const losses = buildLosses(cfg.losses, {
     studentDim: embeddingDim(student.model), teacherDim, seed: cfg.seed,
     studentLayers: student.model.config.numHiddenLayers, teacherLayers: teacher.config.numHiddenLayers,
     studentHidden: student.model.config.hiddenSize, teacherHidden: teacher.config.hiddenSize,
     studentHeads: student.model.config.numAttentionHeads, teacherHeads: teacher.config.numAttentionHeads,
-    keptLayers: student.keptLayers,
+    keptLayers: student.keptLayers ?? undefined,
   });
   const needsTriplets = losses.some((l) => l.loss.needs.triplets);
   if (needsTriplets !== (cfg.data.train.kind === 'triplets')) {
@@ -151,6 +154,9 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   });
   log(`teacher embeddings: ${te.cached} from cache, ${te.computed} computed${cfg.teacher.cache ? ` (cache ${cache.dir})` : ''}`);
 
+  const rowLengths = trainRows.map((r) => Math.max(...r.map((i) => ids[i].length)));
+  const paddingFraction = computePadding(rowLengths, planBatches(rowLengths, cfg.train.batch_size, new Rng(cfg.seed), cfg.train.bucketed));
+  log(`batches: ${cfg.train.bucketed ? 'length-bucketed' : 'random'}, batch ${cfg.train.batch_size}, padding ${(100 * paddingFraction).toFixed(1)}% of token slots`);
   const optimizer = new AdamW(new Map([...student.variables, ...losses.flatMap((l) => [...l.loss.params])]), {
     eps: cfg.train.adam_eps, weightDecay: cfg.train.weight_decay, noDecay: noDecayForNormAndBias,
   });
@@ -208,8 +214,9 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     seconds: result.seconds,
     trainSentencesPerSecond: result.sentencesPerSecond,
     teacher: { layers: teacher.config.numHiddenLayers, parameters: params(teacher.weights), spearman: teacherEval?.spearman ?? null, sentencesPerSecond: await speed(teacher) },
-    student: { layers: student.keptLayers.length, parameters: params(student.model.weights), spearman: lastEval?.spearman ?? null, sentencesPerSecond: await speed(student.model) },
+    student: { layers: student.model.config.numHiddenLayers, parameters: params(student.model.weights), spearman: lastEval?.spearman ?? null, sentencesPerSecond: await speed(student.model) },
     keptLayers: student.keptLayers,
+    paddingFraction,
     evals: result.state.evals,
     best: result.state.best,
     bestDir: path.join(runDir, 'best'),

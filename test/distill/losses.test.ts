@@ -73,5 +73,6 @@ test('mse, cosine and ibkd (median and fixed gamma) match PyTorch in value and g
 test('loss options are checked when built: unknown option and bad gamma name the loss', () => {
   assert.throws(() => buildLosses([{ name: 'ibkd', weight: 1, options: { temp: 1 } }], { studentDim: 4, teacherDim: 4, seed: 0 }), /losses\[0\] \(ibkd\): unknown option "temp"; valid: temperature, lambda, gamma, hsic_layer/);
   assert.throws(() => buildLosses([{ name: 'ibkd', weight: 1, options: { gamma: 'mean' } }], { studentDim: 4, teacherDim: 4, seed: 0 }), /gamma/);
-  assert.throws(() => buildLosses([{ name: 'mse', weight: 1, options: {} }], { studentDim: 4, teacherDim: 8, seed: 0 }), /mse needs equal widths/);
+  const proj = buildLosses([{ name: 'mse', weight: 1, options: {} }], { studentDim: 4, teacherDim: 8, seed: 0 })[0].loss;
+  assert.deepEqual(proj.params.get('mse.proj.weight')!.shape, [4, 8], 'a learned projection when widths differ');
 });

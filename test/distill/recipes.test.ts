@@ -6,6 +6,8 @@ import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig } from '../../src/config/parse_config';
 import { trainRun } from '../../src/pipelines/train_run';
 import { Rng } from '../../src/util/rng';
+import { loadSentenceModel } from '../../src/model/sentence_model';
+import { encodeSentences } from '../../src/model/sentence_encoder';
 import { DATA, ROOT, TEACHER_DIR, tmpDir } from '../helpers/env';
 import { tinyRun } from '../helpers/tiny_run';
 
@@ -36,6 +38,22 @@ describe('recipes run end to end', () => {
     assert.ok(l[l.length - 1] < 0.7 * l[0], `margin_mse: ${l[0]} -> ${l[l.length - 1]}`);
     assert.equal(sum.steps, 120);
     await assert.rejects(trainRun(loadConfig(r.config, ['losses=[{name: margin_mse}]', `output_dir=${path.join(r.dir, 'run3')}`]), { quiet: true, log: () => {} }), /margin_mse trains on \(query, positive, negative\) rows; data\.train\.kind is "sentences"/);
+  });
+
+  test('a fresh, narrower student trains through learned projections and saves a loadable model of its own width', async () => {
+    const r = tinyRun({ steps: 150, every: 150 });
+    const cfg = loadConfig(r.config, ['student={layers: 2, hidden_size: 16, num_attention_heads: 2, intermediate_size: 32}', 'losses=[{name: mse}, {name: hidden_mse, weight: 0.1}]']);
+    const s = await trainRun(cfg, { quiet: true, log: () => {} });
+    assert.equal(s.keptLayers, null);
+    const l = losses(cfg.output_dir, 'loss/mse');
+    assert.ok(l[l.length - 1] < 0.7 * l[0], `mse through projection: ${l[0]} -> ${l[l.length - 1]}`);
+    const saved = loadSentenceModel(s.finalDir);
+    assert.equal(saved.config.hiddenSize, 16);
+    assert.equal(saved.pooling.dimension, 16);
+    const e = await encodeSentences(saved, ['w1 w2 w3']);
+    assert.equal(e.dim, 16);
+    assert.ok(fs.existsSync(path.join(s.finalDir, 'loss_heads.safetensors')), 'projection heads are kept for resume, outside the model');
+    assert.throws(() => loadConfig(r.config, ['student={layers: [0, 1], hidden_size: 16}']), /must be a layer count for a fresh student/);
   });
 
   test('quickstart recipe on the real teacher: loss goes down and the student is within 3 Spearman points after 100 steps', async () => {
