@@ -6,6 +6,7 @@ import { doctorCommand } from './commands/doctor';
 import { encodeCommand } from './commands/encode';
 import { cacheTeacherCommand } from './commands/cache_teacher';
 import { trainCommand } from './commands/train';
+import { exportCommand } from './commands/export';
 
 /** The CLI is a thin layer: each command parses flags and calls the library. */
 export function buildParser(argv: string[]) {
@@ -15,6 +16,7 @@ export function buildParser(argv: string[]) {
     .command(encodeCommand)
     .command(cacheTeacherCommand)
     .command(trainCommand)
+    .command(exportCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help();

@@ -1,0 +1,139 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { loadSentenceModel, saveSentenceModel, disposeSentenceModel, SentenceModel } from '../model/sentence_model';
+import { encodeSentences } from '../model/sentence_encoder';
+import { DistillError } from '../util/errors';
+import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
+import { OnnxEncoder } from './onnx_encoder';
+import { VERIFY_SENTENCES } from './verify_sentences';
+
+export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExportOptions {
+  model: string;
+  out: string;
+  format: ExportFormat;
+  opset?: number;
+  quantize?: 'int8';
+  verify?: boolean;
+  /** Sentences to verify on (default: a built-in mixed-length set). */
+  verifySentences?: string[];
+  force?: boolean;
+  /** fp32 ONNX vs TensorFlow.js: max abs difference allowed on sentence_embedding. */
+  tolerance?: number;
+  /** int8 vs fp32: minimum mean cosine allowed. */
+  minInt8Cosine?: number;
+}
+
+export interface ExportReport {
+  out: string;
+  format: ExportFormat;
+  files: Record<string, number>;
+  opset?: number;
+  verify?: { sentences: number; maxAbsDiff: number; tolerance: number };
+  int8?: { sizeRatio: number; meanCosine: number; minCosine: number; maxAbsDiff: number };
+}
+
+function maxAbs(a: Float32Array, b: Float32Array): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < a.length / dim; r++) {
+    let ab = 0, aa = 0, bb = 0;
+    for (let k = r * dim; k < (r + 1) * dim; k++) {
+      ab += a[k] * b[k];
+      aa += a[k] * a[k];
+      bb += b[k] * b[k];
+    }
+    out.push(ab / Math.sqrt(aa * bb));
+  }
+  return out;
+}
+
+/**
+ * `distill export`: everything is written into a temporary folder next to
+ * `out`, verified there, and only then renamed into place, so a failed
+ * write or a failed verification leaves no partial export behind.
+ */
+export async function exportModel(o: ExportOptions): Promise<ExportReport> {
+  if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new DistillError(`unknown format "${o.format}"; valid: ${EXPORT_FORMATS.join(', ')}`, '--format');
+  const opset = o.opset ?? 17;
+  if (o.format === 'onnx' && !SUPPORTED_OPSETS.includes(opset)) throw new DistillError(`unsupported opset ${opset}; supported: ${SUPPORTED_OPSETS.join(', ')}`, '--opset');
+  if (o.quantize && o.format !== 'onnx') throw new DistillError('--quantize int8 applies to --format onnx', '--quantize');
+  if (fs.existsSync(o.out) && !o.force) throw new DistillError('output folder exists; pass --force to replace it', o.out);
+  const model = loadSentenceModel(o.model);
+  const tmp = `${o.out.replace(/\/+$/, '')}.tmp-${process.pid}`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  try {
+    const report = await writeExport(model, tmp, o, opset);
+    const old = `${o.out.replace(/\/+$/, '')}.old-${process.pid}`;
+    if (fs.existsSync(o.out)) fs.renameSync(o.out, old);
+    fs.renameSync(tmp, o.out);
+    fs.rmSync(old, { recursive: true, force: true });
+    return { ...report, out: o.out };
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    if (e instanceof DistillError) throw e;
+    throw new DistillError(`export failed, nothing written (${(e as Error).message})`, o.out);
+  } finally {
+    disposeSentenceModel(model);
+  }
+}
+
+async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, opset: number): Promise<ExportReport> {
+  // Both formats carry the sentence-transformers folder: config, tokenizer, modules, pooling.
+  saveSentenceModel(model, dir);
+  const report: ExportReport = { out: dir, format: o.format, files: {} };
+  if (o.format === 'onnx') {
+    fs.rmSync(path.join(dir, 'model.safetensors'));
+    fs.mkdirSync(path.join(dir, 'onnx'));
+    const fp32 = path.join(dir, 'onnx', 'model.onnx');
+    fs.writeFileSync(fp32, buildBertOnnx(model, { opset }).bytes);
+    report.opset = opset;
+    const sentences = o.verifySentences ?? VERIFY_SENTENCES;
+    const needRef = o.verify || o.quantize;
+    const ref = needRef ? (await encodeSentences(model, sentences, { batchSize: 8 })).embeddings : undefined;
+    let fpOut: Float32Array | undefined;
+    if (needRef) {
+      const enc = await OnnxEncoder.open(fp32);
+      fpOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);
+      await enc.release();
+    }
+    if (o.verify) {
+      const tol = o.tolerance ?? 1e-4;
+      const d = maxAbs(fpOut!, ref!);
+      report.verify = { sentences: sentences.length, maxAbsDiff: d, tolerance: tol };
+      if (!(d <= tol)) throw new DistillError(`verification failed: onnxruntime vs TensorFlow.js sentence_embedding max abs difference ${d.toExponential(3)} > ${tol}; export discarded`, o.out);
+    }
+    if (o.quantize === 'int8') {
+      const q = path.join(dir, 'onnx', 'model_quantized.onnx');
+      fs.writeFileSync(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
+      const enc = await OnnxEncoder.open(q);
+      const qOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);
+      await enc.release();
+      const dim = qOut.length / sentences.length;
+      const cos = cosines(qOut, fpOut!, dim);
+      report.int8 = {
+        sizeRatio: fs.statSync(fp32).size / fs.statSync(q).size,
+        meanCosine: cos.reduce((a, b) => a + b, 0) / cos.length,
+        minCosine: Math.min(...cos),
+        maxAbsDiff: maxAbs(qOut, fpOut!),
+      };
+      const min = o.minInt8Cosine ?? 0.99;
+      if (o.verify && report.int8.meanCosine < min) {
+        throw new DistillError(`verification failed: int8 embeddings drift from fp32 (mean cosine ${report.int8.meanCosine.toFixed(4)} < ${min}); export discarded`, o.out);
+      }
+    }
+  }
+  for (const f of listFiles(dir)) report.files[path.relative(dir, f)] = fs.statSync(f).size;
+  return report;
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+}

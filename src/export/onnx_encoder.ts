@@ -1,0 +1,36 @@
+import * as ort from 'onnxruntime-node';
+import { SentenceTokenizer, tokenizeBatch } from '../data/tokenizer/sentence_tokenizer';
+
+/** Sentence embeddings from an exported ONNX file in onnxruntime-node, batched like `encode`. */
+export class OnnxEncoder {
+  private constructor(private readonly session: ort.InferenceSession, readonly dim: number) {}
+
+  static async open(file: string, threads?: number): Promise<OnnxEncoder> {
+    const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads ?? 0, graphOptimizationLevel: 'all' });
+    const dims = (session.outputMetadata as unknown as Array<{ name: string; shape?: Array<number | string> }>)
+      .find((o) => o.name === 'sentence_embedding')?.shape;
+    return new OnnxEncoder(session, typeof dims?.[1] === 'number' ? dims[1] : -1);
+  }
+
+  async encode(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32): Promise<Float32Array> {
+    const order = sentences.map((_, i) => i).sort((a, b) => sentences[b].length - sentences[a].length);
+    let out: Float32Array | undefined;
+    let dim = this.dim;
+    for (let s = 0; s < order.length; s += batchSize) {
+      const idx = order.slice(s, s + batchSize);
+      const b = tokenizeBatch(tok, idx.map((i) => sentences[i]), maxLength);
+      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [b.batch, b.seqLen]);
+      const r = await this.session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.tokenTypeIds) }, ['sentence_embedding']);
+      const e = r.sentence_embedding;
+      dim = e.dims[1] as number;
+      out ??= new Float32Array(sentences.length * dim);
+      const data = e.data as Float32Array;
+      idx.forEach((orig, row) => out!.set(data.subarray(row * dim, (row + 1) * dim), orig * dim));
+    }
+    return out ?? new Float32Array(0);
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
