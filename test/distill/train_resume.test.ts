@@ -90,7 +90,7 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     p = cli(['train', '--config', r.config, '--set', 'student.layers=6']);
     assert.match(p.stderr, /cannot keep 6 layers of a 4-layer teacher/);
     p = cli(['train', '--config', r.config, '--set', 'losses=[{name: kd}]']);
-    assert.match(p.stderr, /key "losses\[0\]\.name" must be one of mse, cosine, ibkd; got "kd"/);
+    assert.match(p.stderr, /key "losses\[0\]\.name" must be one of mse, cosine, ibkd, hidden_mse, attention, margin_mse; got "kd"/);
     assert.ok(!fs.existsSync(path.join(runDir, 'checkpoints')), 'nothing trained');
     p = cli(['train', '--resume', r.dir]);
     assert.match(p.stderr, /config file does not exist|no checkpoint to resume/);
