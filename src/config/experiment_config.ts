@@ -74,6 +74,13 @@ export interface CheckpointSpec {
 }
 
 export interface TrackingSpec {
+  /** MLflow tracking server; MLFLOW_TRACKING_URI is used when unset. */
   mlflow_uri?: string;
   experiment: string;
+  /** Send metrics to MLflow once this many are queued (and at every evaluation and at the end). */
+  batch_every: number;
+  retry_initial_ms: number;
+  retry_max_ms: number;
+  /** How long the end of a run waits for an unreachable server before leaving the rest to --resume. */
+  final_timeout_s: number;
 }

@@ -105,7 +105,14 @@ export function parseConfig(obj: Record<string, unknown>, file: string): Experim
   const checkpoint = { every: c.num('every', 0, { min: 0, int: true }), keep_last: c.num('keep_last', 2, { min: 1, int: true }) };
   c.done();
   const k = r.section('tracking');
-  const tracking = { mlflow_uri: k.optStr('mlflow_uri'), experiment: k.str('experiment', 'distill') };
+  const tracking = {
+    mlflow_uri: k.optStr('mlflow_uri'),
+    experiment: k.str('experiment', 'distill'),
+    batch_every: k.num('batch_every', 50, { min: 1, int: true }),
+    retry_initial_ms: k.num('retry_initial_ms', 1000, { min: 1 }),
+    retry_max_ms: k.num('retry_max_ms', 60000, { min: 1 }),
+    final_timeout_s: k.num('final_timeout_s', 120, { min: 0 }),
+  };
   k.done();
   const seed = r.num('seed', 42, { int: true, min: 0 });
   const output_dir = r.str('output_dir', path.join('checkpoints', name));

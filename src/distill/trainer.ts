@@ -193,6 +193,8 @@ export async function train(a: TrainerArgs): Promise<TrainResult> {
         pruneCheckpoints(a.runDir, cfg.checkpoint.keep_last);
       }
       a.onStep?.(state.step);
+      // Let pending I/O (MLflow requests) progress: tensor ops are synchronous and would starve it.
+      await new Promise((r) => setImmediate(r));
       if (state.step >= total) break outer;
     }
     state.epoch++;

@@ -25,6 +25,10 @@ import { Progress } from '../util/progress';
 import { Rng } from '../util/rng';
 import { paddingFraction as computePadding, planBatches } from '../data/length_batches';
 import { openTeacherCache } from './cache_teacher';
+import { startTracking } from '../tracking/run_tracking';
+import { writeReport } from '../tracking/html_report';
+import { MlflowTracker } from '../tracking/mlflow_tracker';
+import { currentBackend } from '../backend/select_backend';
 
 export interface TrainRunOptions {
   resume?: string;
@@ -44,6 +48,8 @@ export interface TrainRunSummary {
   student: ModelRow;
   keptLayers: number[] | null;
   paddingFraction: number;
+  report: string;
+  mlflow: { uri: string; runId: string | null; allSent: boolean; pending: number; skippedNonFinite: number; issues: string[] } | null;
   evals: { step: number; spearman: number }[];
   best: { step: number; spearman: number } | null;
   bestDir: string;
@@ -188,6 +194,23 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     log(`resuming from ${resumeFrom.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
   }
 
+  const tracker = startTracking(cfg, runDir, metrics, {
+    teacher: cfg.teacher.model, student: student.keptLayers ? `layers ${JSON.stringify(student.keptLayers)}` : `fresh ${student.model.config.numHiddenLayers}x${student.model.config.hiddenSize}`,
+    backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!resumeFrom,
+  }, log);
+  try {
+    return await runAndReport();
+  } catch (e) {
+    writeReport(path.join(runDir, 'report.html'), `${cfg.name} (failed)`, metrics.read(), null);
+    if (tracker) {
+      await tracker.uploadArtifacts([['report.html', path.join(runDir, 'report.html')], ['config.resolved.json', path.join(runDir, 'config.resolved.json')]]);
+      await tracker.finish('FAILED', 5000);
+    }
+    throw e;
+  }
+
+  async function runAndReport(): Promise<TrainRunSummary> {
+  state.trackingRunId = tracker?.runId ?? state.trackingRunId;
   const teacherEval = dev ? await evaluateSts(teacher, dev) : undefined;
   if (dev && state.step === 0 && !state.evals.length) {
     const r = await evaluateSts(student.model, dev);
@@ -224,10 +247,31 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     truncated,
     teacherComputed: te.computed,
     teacherCached: te.cached,
+    report: '',
+    mlflow: null,
   };
+  const reportFile = path.join(runDir, 'report.html');
+  summary.report = reportFile;
+  writeReport(reportFile, `${cfg.name}: distillation run`, metrics.read(), {
+    steps: summary.steps, minutes: +(summary.seconds / 60).toFixed(2), teacher_spearman: summary.teacher.spearman, student_spearman: summary.student.spearman,
+    best: summary.best ? `${summary.best.spearman.toFixed(2)} at step ${summary.best.step}` : null, teacher_layers: summary.teacher.layers, student_layers: summary.student.layers,
+    train_sentences_per_second: +summary.trainSentencesPerSecond.toFixed(1), padding: `${(100 * summary.paddingFraction).toFixed(1)}%`,
+  });
+  summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
   fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
   optimizer.dispose();
   for (const l of losses) tf.dispose([...l.loss.params.values()]);
   tf.dispose([...student.variables.values(), ...teacher.weights.values()]);
   return summary;
+  }
+}
+
+async function finishTracking(tracker: MlflowTracker, runDir: string, timeoutS: number): Promise<TrainRunSummary['mlflow']> {
+  const files: Array<[string, string]> = ['config.resolved.json', 'report.html', 'metrics.jsonl'].map((f) => [f, path.join(runDir, f)]);
+  const onnx = path.join(runDir, 'export', 'onnx', 'model.onnx');
+  if (fs.existsSync(onnx)) files.push(['onnx/model.onnx', onnx]);
+  const allSent = await tracker.flush(timeoutS * 1000);
+  await tracker.uploadArtifacts(files);
+  await tracker.finish('FINISHED', 1000);
+  return { uri: tracker.client.uri, runId: tracker.runId, allSent, pending: tracker.pending, skippedNonFinite: tracker.skippedNonFinite, issues: tracker.issues };
 }
