@@ -7,6 +7,8 @@ import { encodeCommand } from './commands/encode';
 import { cacheTeacherCommand } from './commands/cache_teacher';
 import { trainCommand } from './commands/train';
 import { exportCommand } from './commands/export';
+import { evalCommand } from './commands/eval';
+import { benchCommand } from './commands/bench';
 
 /** The CLI is a thin layer: each command parses flags and calls the library. */
 export function buildParser(argv: string[]) {
@@ -17,6 +19,8 @@ export function buildParser(argv: string[]) {
     .command(cacheTeacherCommand)
     .command(trainCommand)
     .command(exportCommand)
+    .command(evalCommand)
+    .command(benchCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help();
