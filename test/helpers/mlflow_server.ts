@@ -35,7 +35,8 @@ export class MlflowServer {
     const until = Date.now() + timeoutMs;
     while (Date.now() < until) {
       try {
-        const r = await fetch(`${this.uri}/health`, { signal: AbortSignal.timeout(1000) });
+        // Ready means the tracking API answers, not just the health route.
+        const r = await fetch(`${this.uri}/api/2.0/mlflow/experiments/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"max_results": 1}', signal: AbortSignal.timeout(2000) });
         if (r.ok) return;
       } catch {
         /* not up yet */

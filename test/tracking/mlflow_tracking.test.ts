@@ -66,7 +66,8 @@ describe('MLflow tracking against a real server', () => {
     for (const f of ['config.resolved.json', 'report.html', 'metrics.jsonl']) {
       assert.ok((await client.downloadArtifact(run.info.artifact_uri, f)).equals(fs.readFileSync(path.join(cfg.output_dir, f))), `${f} byte for byte`);
     }
-    assert.equal(warnings.filter((w) => w.startsWith('warning')).length, 0);
+    assert.deepEqual(s.mlflow!.issues, []);
+    assert.equal(warnings.filter((w) => /not sent/.test(w)).length, 0, warnings.join('\n'));
   });
 
   test('server down at start, then up: training carries on, warns once, and every metric arrives once', async () => {
