@@ -4,6 +4,7 @@ import { SentenceModel } from '../model/sentence_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { loadPairs } from './pair_file';
 import { spearman } from './spearman';
+import { cosineAt } from './cosine';
 
 export interface FileResult {
   file: string;
@@ -13,17 +14,6 @@ export interface FileResult {
   /** For 0/1 labels: best-threshold accuracy x100 and the threshold. */
   accuracy?: number;
   threshold?: number;
-}
-
-function cosine(e: Float32Array, i: number, j: number, dim: number): number {
-  let ab = 0, aa = 0, bb = 0;
-  for (let k = 0; k < dim; k++) {
-    const x = e[i * dim + k], y = e[j * dim + k];
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return ab / Math.max(Math.sqrt(aa * bb), 1e-12);
 }
 
 /** Accuracy of `sim >= t` against 0/1 labels at the best t (tried between every pair of neighbouring scores). */
@@ -47,7 +37,7 @@ export async function evaluatePairs(model: SentenceModel, pairs: PairRecord[], f
   const index = new Map<string, number>();
   for (const p of pairs) for (const t of [p.text_a, p.text_b]) if (!index.has(t)) index.set(t, index.size);
   const r = await encodeSentences(model, [...index.keys()], { batchSize });
-  const sims = pairs.map((p) => cosine(r.embeddings, index.get(p.text_a)!, index.get(p.text_b)!, r.dim));
+  const sims = pairs.map((p) => cosineAt(r.embeddings, index.get(p.text_a)!, index.get(p.text_b)!, r.dim));
   const gold = pairs.map((p) => p.score);
   const out: FileResult = { file: path.basename(file), pairs: pairs.length, spearman: 100 * spearman(sims, gold) };
   if (gold.every((g) => g === 0 || g === 1)) Object.assign(out, bestThresholdAccuracy(sims, gold));

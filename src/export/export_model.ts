@@ -6,6 +6,7 @@ import { DistillError } from '../util/errors';
 import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
 import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
+import { rowCosines } from '../eval/cosine';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -39,20 +40,6 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
-}
-
-function cosines(a: Float32Array, b: Float32Array, dim: number): number[] {
-  const out: number[] = [];
-  for (let r = 0; r < a.length / dim; r++) {
-    let ab = 0, aa = 0, bb = 0;
-    for (let k = r * dim; k < (r + 1) * dim; k++) {
-      ab += a[k] * b[k];
-      aa += a[k] * a[k];
-      bb += b[k] * b[k];
-    }
-    out.push(ab / Math.sqrt(aa * bb));
-  }
-  return out;
 }
 
 /**
@@ -117,7 +104,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
       const qOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);
       await enc.release();
       const dim = qOut.length / sentences.length;
-      const cos = cosines(qOut, fpOut!, dim);
+      const cos = rowCosines(qOut, fpOut!, dim);
       report.int8 = {
         sizeRatio: fs.statSync(fp32).size / fs.statSync(q).size,
         meanCosine: cos.reduce((a, b) => a + b, 0) / cos.length,
