@@ -10,6 +10,8 @@ import * as path from 'path';
 import { selectBackend } from '../src/backend/select_backend';
 import { loadSentenceModel } from '../src/model/sentence_model';
 import { encodeSentences } from '../src/model/sentence_encoder';
+import { OnnxEncoder } from '../src/export/onnx_encoder';
+import { cachedOnnxFile } from '../src/export/onnx_model_cache';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const batch = Number(process.env.BENCH_BATCH ?? 32);
@@ -34,6 +36,17 @@ async function main() {
     best = Math.min(best, (performance.now() - t0) / 1000);
   }
   const ours = sentences.length / best;
+  // The same model exported to ONNX and run in onnxruntime-node (encode --runtime onnx).
+  const enc = await OnnxEncoder.open(cachedOnnxFile(model, path.join(ROOT, '.cache', 'onnx')));
+  await enc.encode(model.tokenizer, sentences.slice(0, batch * 4), model.maxSeqLength, batch);
+  let bestOnnx = Infinity;
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    await enc.encode(model.tokenizer, sentences, model.maxSeqLength, batch);
+    bestOnnx = Math.min(bestOnnx, (performance.now() - t0) / 1000);
+  }
+  await enc.release();
+  const onnx = sentences.length / bestOnnx;
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')), 'in.txt');
   fs.writeFileSync(file, sentences.join('\n') + '\n');
   const py = JSON.parse(execFileSync(path.join(ROOT, '.venv', 'bin', 'python'),
@@ -46,11 +59,14 @@ async function main() {
     pytorch_sentences_per_second: +py.sentences_per_second.toFixed(1),
     pytorch: `torch ${py.torch}, ${py.threads} threads`,
     ratio: +(ours / py.sentences_per_second).toFixed(3),
+    onnx_sentences_per_second: +onnx.toFixed(1),
+    onnx_ratio: +(onnx / py.sentences_per_second).toFixed(3),
   };
   console.log(`encode ${result.model}: ${result.sentences} STS-B dev sentences, batch ${batch}, ${threads} threads`);
   console.log(`  this framework (${result.backend}): ${result.ours_sentences_per_second} sentences/s`);
   console.log(`  PyTorch sentence-transformers (${result.pytorch}): ${result.pytorch_sentences_per_second} sentences/s`);
   console.log(`  ratio ours/PyTorch: ${result.ratio}x`);
+  console.log(`  this framework, encode --runtime onnx (onnxruntime-node): ${result.onnx_sentences_per_second} sentences/s, ratio ${result.onnx_ratio}x`);
   console.log(JSON.stringify(result));
 }
 

@@ -13,12 +13,21 @@ export class OnnxEncoder {
   }
 
   async encode(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32): Promise<Float32Array> {
+    return (await this.encodeWithStats(tok, sentences, maxLength, batchSize)).embeddings;
+  }
+
+  /** Embeddings plus the token counts of the batches that produced them. */
+  async encodeWithStats(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32): Promise<{ embeddings: Float32Array; tokens: number; paddedTokens: number; truncated: number }> {
+    let tokens = 0, paddedTokens = 0, truncated = 0;
     const order = sentences.map((_, i) => i).sort((a, b) => sentences[b].length - sentences[a].length);
     let out: Float32Array | undefined;
     let dim = this.dim;
     for (let s = 0; s < order.length; s += batchSize) {
       const idx = order.slice(s, s + batchSize);
       const b = tokenizeBatch(tok, idx.map((i) => sentences[i]), maxLength);
+      tokens += b.lengths.reduce((a, x) => a + x, 0);
+      paddedTokens += b.batch * b.seqLen;
+      truncated += b.truncated;
       const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [b.batch, b.seqLen]);
       const r = await this.session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.tokenTypeIds) }, ['sentence_embedding']);
       const e = r.sentence_embedding;
@@ -27,7 +36,7 @@ export class OnnxEncoder {
       const data = e.data as Float32Array;
       idx.forEach((orig, row) => out!.set(data.subarray(row * dim, (row + 1) * dim), orig * dim));
     }
-    return out ?? new Float32Array(0);
+    return { embeddings: out ?? new Float32Array(0), tokens, paddedTokens, truncated };
   }
 
   async release(): Promise<void> {

@@ -3,6 +3,20 @@ import { encodeSentences } from '../model/sentence_encoder';
 import { readSentences } from '../data/read_sentences';
 import { writeEmbeddings } from '../data/write_embeddings';
 import { Progress } from '../util/progress';
+import { OnnxEncoder } from '../export/onnx_encoder';
+import { cachedOnnxFile } from '../export/onnx_model_cache';
+import { SentenceModel } from '../model/sentence_model';
+import { embeddingDim, EncodeResult } from '../model/sentence_encoder';
+
+async function encodeWithOnnx(model: SentenceModel, sentences: string[], batchSize: number): Promise<EncodeResult> {
+  const enc = await OnnxEncoder.open(cachedOnnxFile(model));
+  try {
+    const r = await enc.encodeWithStats(model.tokenizer, sentences, model.maxSeqLength, batchSize);
+    return { ...r, dim: embeddingDim(model), count: sentences.length };
+  } finally {
+    await enc.release();
+  }
+}
 
 export interface EncodeFileOptions {
   model: string;
@@ -11,6 +25,8 @@ export interface EncodeFileOptions {
   batchSize?: number;
   field?: string;
   quiet?: boolean;
+  /** tfjs (default) or onnx: the same graph exported and run in onnxruntime-node. */
+  runtime?: 'tfjs' | 'onnx';
 }
 
 export interface EncodeFileSummary {
@@ -37,7 +53,9 @@ export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileSum
   try {
     const progress = new Progress('encode', sentences.length, 'sent', process.stderr, opts.quiet || sentences.length < 256);
     const t0 = performance.now();
-    const r = await encodeSentences(model, sentences, { batchSize: opts.batchSize, onProgress: (d) => progress.update(d) });
+    const r = opts.runtime === 'onnx'
+      ? await encodeWithOnnx(model, sentences, opts.batchSize ?? 32)
+      : await encodeSentences(model, sentences, { batchSize: opts.batchSize, onProgress: (d) => progress.update(d) });
     const seconds = (performance.now() - t0) / 1000;
     if (opts.output) writeEmbeddings(opts.output, sentences, r.embeddings, r.dim);
     const summary: EncodeFileSummary = {

@@ -99,6 +99,23 @@ describe('ONNX export', () => {
     }
   });
 
+  test('encode --runtime onnx gives the tfjs embeddings (1e-4) and caches the exported graph', () => {
+    const dir = tmpDir();
+    const input = path.join(dir, 'in.txt');
+    fs.writeFileSync(input, sentences.slice(0, 120).join('\n') + '\n');
+    const run = (runtime: string) => {
+      const out = path.join(dir, `${runtime}.jsonl`);
+      const r = spawnSync('node', [CLI, 'encode', '--model', TEACHER_DIR, '--input', input, '--output', out, '--runtime', runtime, '--json'], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      return fs.readFileSync(out, 'utf8').trim().split('\n').flatMap((l) => JSON.parse(l).embedding as number[]);
+    };
+    const onnx = run('onnx');
+    const tfjs = run('tfjs');
+    assert.equal(onnx.length, 120 * 384);
+    assert.ok(maxAbsDiff(onnx, tfjs) <= 1e-4, `${maxAbsDiff(onnx, tfjs)}`);
+    assert.ok(fs.readdirSync(path.join(ROOT, '.cache', 'onnx')).some((f) => f.endsWith('.onnx')));
+  });
+
   test('sentence-transformers export loads in Python and matches within 1e-5', async () => {
     const st = path.join(tmpDir(), 'st');
     await exportModel({ model: TEACHER_DIR, out: st, format: 'sentence-transformers' });

@@ -10,6 +10,7 @@ interface EncodeArgs extends CommonArgs {
   output?: string;
   batch: number;
   field: string;
+  runtime: 'tfjs' | 'onnx';
 }
 
 export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
@@ -21,12 +22,13 @@ export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
       .option('input', { type: 'string', demandOption: true, describe: 'UTF-8 text, one sentence per line, or .jsonl' })
       .option('output', { type: 'string', describe: 'write embeddings to FILE.arrow or FILE.jsonl (default: print them)' })
       .option('batch', { type: 'number', default: 32, describe: 'sentences per batch' })
-      .option('field', { type: 'string', default: 'text', describe: 'JSONL field holding the sentence' }) as never,
+      .option('field', { type: 'string', default: 'text', describe: 'JSONL field holding the sentence' })
+      .option('runtime', { type: 'string', choices: ['tfjs', 'onnx'], default: 'tfjs', describe: 'onnx: the same model exported (cached in .cache/onnx) and run in onnxruntime-node' }) as never,
   handler: runCommand(async (args: EncodeArgs) => {
     const backend = await selectBackend(args.backend);
     if (!args.json) process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''})\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
-    const s = await encodeFile({ model: args.model, input: args.input, output: args.output, batchSize: args.batch, field: args.field });
+    const s = await encodeFile({ model: args.model, input: args.input, output: args.output, batchSize: args.batch, field: args.field, runtime: args.runtime });
     emit(args, { backend: backend.name, ...s }, () => {
       const lines = [
         `encoded ${s.sentences} sentences -> ${s.dim}-d in ${s.seconds.toFixed(2)}s (${s.sentencesPerSecond.toFixed(1)} sent/s)`,
