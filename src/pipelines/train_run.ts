@@ -199,7 +199,59 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!resumeFrom,
   }, log);
   try {
-    return await runAndReport();
+    state.trackingRunId = tracker?.runId ?? state.trackingRunId;
+    const teacherEval = dev ? await evaluateSts(teacher, dev) : undefined;
+    if (dev && state.step === 0 && !state.evals.length) {
+      const r = await evaluateSts(student.model, dev);
+      state.evals.push({ step: 0, spearman: r.spearman });
+      metrics.append({ step: 0, eval_spearman: r.spearman });
+      log(`eval step 0 (before training): student ${r.spearman.toFixed(2)}, teacher ${teacherEval!.spearman.toFixed(2)}`);
+    }
+    const result = await train({
+      cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log, onStep: opts.onStep,
+      data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId, rows: trainRows },
+      teacherModel: teacher,
+    });
+    const speedSentences = (dev ? [...new Set(dev.flatMap((p) => [p.text_a, p.text_b]))] : trainTexts).slice(0, 1000);
+    const speed = async (m: typeof teacher) => {
+      await encodeSentences(m, speedSentences.slice(0, 64));
+      const t0 = performance.now();
+      await encodeSentences(m, speedSentences);
+      return speedSentences.length / ((performance.now() - t0) / 1000);
+    };
+    const lastEval = result.state.evals[result.state.evals.length - 1];
+    const summary: TrainRunSummary = {
+      runDir,
+      steps: result.state.step,
+      seconds: result.seconds,
+      trainSentencesPerSecond: result.sentencesPerSecond,
+      teacher: { layers: teacher.config.numHiddenLayers, parameters: params(teacher.weights), spearman: teacherEval?.spearman ?? null, sentencesPerSecond: await speed(teacher) },
+      student: { layers: student.model.config.numHiddenLayers, parameters: params(student.model.weights), spearman: lastEval?.spearman ?? null, sentencesPerSecond: await speed(student.model) },
+      keptLayers: student.keptLayers,
+      paddingFraction,
+      evals: result.state.evals,
+      best: result.state.best,
+      bestDir: path.join(runDir, 'best'),
+      finalDir: listCheckpoints(runDir).pop()!,
+      truncated,
+      teacherComputed: te.computed,
+      teacherCached: te.cached,
+      report: '',
+      mlflow: null,
+    };
+    const reportFile = path.join(runDir, 'report.html');
+    summary.report = reportFile;
+    writeReport(reportFile, `${cfg.name}: distillation run`, metrics.read(), {
+      steps: summary.steps, minutes: +(summary.seconds / 60).toFixed(2), teacher_spearman: summary.teacher.spearman, student_spearman: summary.student.spearman,
+      best: summary.best ? `${summary.best.spearman.toFixed(2)} at step ${summary.best.step}` : null, teacher_layers: summary.teacher.layers, student_layers: summary.student.layers,
+      train_sentences_per_second: +summary.trainSentencesPerSecond.toFixed(1), padding: `${(100 * summary.paddingFraction).toFixed(1)}%`,
+    });
+    summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
+    fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+    optimizer.dispose();
+    for (const l of losses) tf.dispose([...l.loss.params.values()]);
+    tf.dispose([...student.variables.values(), ...teacher.weights.values()]);
+    return summary;
   } catch (e) {
     writeReport(path.join(runDir, 'report.html'), `${cfg.name} (failed)`, metrics.read(), null);
     if (tracker) {
@@ -207,62 +259,6 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       await tracker.finish('FAILED', 5000);
     }
     throw e;
-  }
-
-  async function runAndReport(): Promise<TrainRunSummary> {
-  state.trackingRunId = tracker?.runId ?? state.trackingRunId;
-  const teacherEval = dev ? await evaluateSts(teacher, dev) : undefined;
-  if (dev && state.step === 0 && !state.evals.length) {
-    const r = await evaluateSts(student.model, dev);
-    state.evals.push({ step: 0, spearman: r.spearman });
-    metrics.append({ step: 0, eval_spearman: r.spearman });
-    log(`eval step 0 (before training): student ${r.spearman.toFixed(2)}, teacher ${teacherEval!.spearman.toFixed(2)}`);
-  }
-  const result = await train({
-    cfg, student, losses, runDir, state, optimizer, metrics, dev, quiet: opts.quiet, log, onStep: opts.onStep,
-    data: { ids, teacher: te.embeddings, teacherDim, padId: student.model.tokenizer.padId, rows: trainRows },
-    teacherModel: teacher,
-  });
-  const speedSentences = (dev ? [...new Set(dev.flatMap((p) => [p.text_a, p.text_b]))] : trainTexts).slice(0, 1000);
-  const speed = async (m: typeof teacher) => {
-    await encodeSentences(m, speedSentences.slice(0, 64));
-    const t0 = performance.now();
-    await encodeSentences(m, speedSentences);
-    return speedSentences.length / ((performance.now() - t0) / 1000);
-  };
-  const lastEval = result.state.evals[result.state.evals.length - 1];
-  const summary: TrainRunSummary = {
-    runDir,
-    steps: result.state.step,
-    seconds: result.seconds,
-    trainSentencesPerSecond: result.sentencesPerSecond,
-    teacher: { layers: teacher.config.numHiddenLayers, parameters: params(teacher.weights), spearman: teacherEval?.spearman ?? null, sentencesPerSecond: await speed(teacher) },
-    student: { layers: student.model.config.numHiddenLayers, parameters: params(student.model.weights), spearman: lastEval?.spearman ?? null, sentencesPerSecond: await speed(student.model) },
-    keptLayers: student.keptLayers,
-    paddingFraction,
-    evals: result.state.evals,
-    best: result.state.best,
-    bestDir: path.join(runDir, 'best'),
-    finalDir: listCheckpoints(runDir).pop()!,
-    truncated,
-    teacherComputed: te.computed,
-    teacherCached: te.cached,
-    report: '',
-    mlflow: null,
-  };
-  const reportFile = path.join(runDir, 'report.html');
-  summary.report = reportFile;
-  writeReport(reportFile, `${cfg.name}: distillation run`, metrics.read(), {
-    steps: summary.steps, minutes: +(summary.seconds / 60).toFixed(2), teacher_spearman: summary.teacher.spearman, student_spearman: summary.student.spearman,
-    best: summary.best ? `${summary.best.spearman.toFixed(2)} at step ${summary.best.step}` : null, teacher_layers: summary.teacher.layers, student_layers: summary.student.layers,
-    train_sentences_per_second: +summary.trainSentencesPerSecond.toFixed(1), padding: `${(100 * summary.paddingFraction).toFixed(1)}%`,
-  });
-  summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
-  fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
-  optimizer.dispose();
-  for (const l of losses) tf.dispose([...l.loss.params.values()]);
-  tf.dispose([...student.variables.values(), ...teacher.weights.values()]);
-  return summary;
   }
 }
 
