@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { readDataset, newStats } from '../src/data/read_dataset';
 import { planBatches, paddingFraction } from '../src/data/length_batches';
-import { loadTokenizer } from '../src/data/tokenizer/load_tokenizer';
+import { loadTokenizer } from '../src/tokenizer/load_tokenizer';
 import { Rng } from '../src/util/rng';
 
 const ROOT = path.resolve(__dirname, '..', '..');

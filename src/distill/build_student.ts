@@ -6,8 +6,6 @@ import { SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { chooseLayers } from './layer_choice';
 
-let built = 0;
-
 export interface Student {
   model: SentenceModel;
   /** Teacher layer index of each student layer; null for a fresh encoder. */
@@ -24,23 +22,22 @@ export interface Student {
  * the tokenizer and pooling; losses add learned projections where widths differ.
  */
 export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 42): Student {
-  const tag = `student${++built}`;
   const maxSeqLength = Math.min(spec.max_seq_length ?? teacher.maxSeqLength, teacher.config.maxPositionEmbeddings);
-  if (spec.hidden_size !== undefined) return freshStudent(teacher, spec, maxSeqLength, tag, seed);
+  if (spec.hidden_size !== undefined) return freshStudent(teacher, spec, maxSeqLength, seed);
   const kept = chooseLayers(spec.layers, teacher.config.numHiddenLayers);
   const variables = new Map<string, tf.Variable>();
-  // Engine-wide variable names must be unique; the map keys stay the Hugging Face names.
+  // Variables get the engine's own unique names; the map keys stay the Hugging Face names.
   // A variable shares the teacher tensor's buffer until its first update replaces it.
-  const add = (to: string, from: string) => variables.set(to, tf.variable(teacher.weights.get(from)!, true, `${tag}/${to}`));
+  const add = (to: string, from: string) => variables.set(to, tf.variable(teacher.weights.get(from)!, true));
   for (const name of teacher.weights.keys()) if (name.startsWith('embeddings.')) add(name, name);
   kept.forEach((t, s) => {
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
   const config = { ...teacher.config, numHiddenLayers: kept.length, extra: { ...teacher.config.extra, num_hidden_layers: kept.length } };
-  return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength }, keptLayers: kept, variables };
+  return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: kept, variables };
 }
 
-function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: number, tag: string, seed: number): Student {
+function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: number, seed: number): Student {
   if (Array.isArray(spec.layers)) throw new DistillError('a fresh student takes a layer count, not a list', 'student.layers');
   const H = spec.hidden_size!;
   const heads = spec.num_attention_heads ?? Math.max(1, Math.round(H / 64));
@@ -58,10 +55,11 @@ function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: n
   for (const [name, shape] of expectedBertShapes(config)) {
     // BERT init (transformers _init_weights): normal(0, 0.02) weights, LayerNorm 1 / 0, zero biases.
     const init = name.endsWith('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02, 'float32', seed + i++);
-    variables.set(name, tf.variable(init, true, `${tag}/${name}`));
+    variables.set(name, tf.variable(init, true));
+    init.dispose();
   }
   const pooling = { ...teacher.pooling, dimension: H };
-  return { model: { ...teacher, config, pooling, weights: new Map(variables) as BertWeights, maxSeqLength }, keptLayers: null, variables };
+  return { model: { ...teacher, config, pooling, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: null, variables };
 }
 
 /** The table printed at start: which teacher layer each student layer came from. */

@@ -1,5 +1,5 @@
 import * as tf from '../backend/tf';
-import { TokenizedBatch } from '../data/tokenizer/sentence_tokenizer';
+import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { bertForward, BertOutputs } from '../model/bert_encoder';
 import { l2Normalize, pool } from '../model/pooling';
 import { SentenceModel } from '../model/sentence_model';

@@ -3,7 +3,7 @@ import * as tf from '../backend/tf';
 import { ExperimentConfig } from '../config/experiment_config';
 import { PairRecord } from '../data/dataset_spec';
 import { planBatches } from '../data/length_batches';
-import { TokenizedBatch } from '../data/tokenizer/sentence_tokenizer';
+import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { evaluateSts } from '../eval/sts_eval';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';

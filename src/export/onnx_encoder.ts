@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { SentenceTokenizer, tokenizeBatch } from '../data/tokenizer/sentence_tokenizer';
+import { SentenceTokenizer, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
 
 /** Sentence embeddings from an exported ONNX file in onnxruntime-node, batched like `encode`. */
 export class OnnxEncoder {

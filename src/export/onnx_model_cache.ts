@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { teacherFingerprint } from '../data/teacher_fingerprint';
+import { teacherFingerprint } from '../teacher/teacher_fingerprint';
 import { SentenceModel } from '../model/sentence_model';
 import { buildBertOnnx } from './bert_onnx';
 

@@ -2,7 +2,7 @@ import * as tf from '../backend/tf';
 import { SentenceModel } from './sentence_model';
 import { bertForward } from './bert_encoder';
 import { l2Normalize, pool } from './pooling';
-import { TokenizedBatch, tokenizeBatch } from '../data/tokenizer/sentence_tokenizer';
+import { TokenizedBatch, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
 
 /** Sentence embeddings [B, D] for one tokenized batch; the caller owns the result. */
 export function embedBatch(model: SentenceModel, batch: TokenizedBatch): tf.Tensor2D {
@@ -61,6 +61,7 @@ export async function encodeSentences(model: SentenceModel, sentences: string[],
     const emb = embedBatch(model, batch);
     const rows = (await emb.data()) as Float32Array;
     emb.dispose();
+    model.stats.sentencesEncoded += idx.length;
     idx.forEach((orig, r) => embeddings.set(rows.subarray(r * dim, (r + 1) * dim), orig * dim));
     opts.onProgress?.(Math.min(start + batchSize, order.length), order.length);
   }

@@ -3,8 +3,8 @@ import * as path from 'path';
 import { BertConfig, bertConfigToJson, readBertConfig } from './bert_config';
 import { BertWeights, disposeWeights, loadBertWeights, saveBertWeights } from './bert_weights';
 import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './pooling';
-import { loadTokenizer } from '../data/tokenizer/load_tokenizer';
-import { SentenceTokenizer } from '../data/tokenizer/sentence_tokenizer';
+import { loadTokenizer } from '../tokenizer/load_tokenizer';
+import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
 
 /** A sentence-transformers model: BERT encoder, pooling, optional L2 normalisation. */
@@ -16,6 +16,12 @@ export interface SentenceModel {
   pooling: PoolingConfig;
   normalize: boolean;
   maxSeqLength: number;
+  /** Sentences this model instance has encoded; callers and tests read it to prove a cache spared the forward pass. */
+  stats: EncodeStats;
+}
+
+export interface EncodeStats {
+  sentencesEncoded: number;
 }
 
 const MODULE_TYPES = {
@@ -96,7 +102,7 @@ export function loadSentenceModel(dir: string): SentenceModel {
     throw new DistillError(`tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocabSize}`, dir);
   }
   const weights = loadBertWeights(weightsFile, config);
-  return { dir, config, weights, tokenizer, pooling, normalize, maxSeqLength: readMaxSeqLength(dir, config) };
+  return { dir, config, weights, tokenizer, pooling, normalize, maxSeqLength: readMaxSeqLength(dir, config), stats: { sentencesEncoded: 0 } };
 }
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
-import { TokenizedBatch } from '../data/tokenizer/sentence_tokenizer';
+import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { buildBertOnnx } from '../export/bert_onnx';
 import { embedBatch } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';

@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { loadDataset, recordTexts, ReadStats } from '../data/read_dataset';
-import { readEmbeddingTable } from '../data/embedding_table';
+import { readEmbeddingTable } from '../teacher/embedding_table';
 import { normalizeSentence, sentenceKey } from '../data/sentence_key';
-import { TeacherCache } from '../data/teacher_cache';
-import { teacherFingerprint } from '../data/teacher_fingerprint';
-import { teacherEmbeddings, teacherForwardCounter } from '../data/teacher_embeddings';
+import { TeacherCache } from '../teacher/teacher_cache';
+import { teacherFingerprint } from '../teacher/teacher_fingerprint';
+import { teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { embeddingDim, encodeSentences } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
@@ -85,10 +85,10 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
       progress.setTotal(total);
       progress.update(d);
     };
+    const before = model.stats.sentencesEncoded;
     if (!opts.shard) {
-      const before = teacherForwardCounter.sentences;
       const r = await teacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress });
-      return { ...base, sentences: sentences.length, cached: r.cached, computed: teacherForwardCounter.sentences - before, seconds: (performance.now() - t0) / 1000 };
+      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, seconds: (performance.now() - t0) / 1000 };
     }
     const { index, count } = opts.shard;
     const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
@@ -97,7 +97,6 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     const dim = cache.dim;
     const emb = new Float32Array(mine.length * dim);
     const r = await encodeSentences(model, todo, { batchSize: cfg.teacher.batch_size, onProgress });
-    teacherForwardCounter.sentences += todo.length;
     const computedAt = new Map(todo.map((s, i) => [s, i]));
     mine.forEach((s, i) => {
       const j = computedAt.get(s);
@@ -105,7 +104,7 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
       else cache.read(sentenceKey(s), emb, i * dim);
     });
     cache.add(mine.map(sentenceKey), emb, path.basename(file), { shard: String(index), of: String(count), complete: 'true' });
-    return { ...base, sentences: mine.length, cached: mine.length - todo.length, computed: todo.length, shard: `${index}/${count}`, shardFile: file, seconds: (performance.now() - t0) / 1000 };
+    return { ...base, sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file, seconds: (performance.now() - t0) / 1000 };
   } finally {
     disposeSentenceModel(model);
   }

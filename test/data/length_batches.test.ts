@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import { planBatches, paddingFraction } from '../../src/data/length_batches';
 import { loadDataset } from '../../src/data/read_dataset';
-import { WordPieceTokenizer } from '../../src/data/tokenizer/wordpiece_tokenizer';
+import { WordPieceTokenizer } from '../../src/tokenizer/wordpiece_tokenizer';
 import { Rng } from '../../src/util/rng';
 import { DATA } from '../helpers/env';
 

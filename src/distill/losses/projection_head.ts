@@ -1,8 +1,6 @@
 import * as tf from '../../backend/tf';
 import { Rng } from '../../util/rng';
 
-let heads = 0;
-
 /** A learned Linear(inDim -> outDim) with BERT init (normal 0, 0.02; zero bias), owned by a loss. */
 export function projectionHead(prefix: string, inDim: number, outDim: number, seed: number): Map<string, tf.Variable> {
   const rng = new Rng(seed);
@@ -13,11 +11,15 @@ export function projectionHead(prefix: string, inDim: number, outDim: number, se
     init[i] = 0.02 * r * Math.cos(2 * Math.PI * v);
     if (i + 1 < init.length) init[i + 1] = 0.02 * r * Math.sin(2 * Math.PI * v);
   }
-  const tag = `${prefix}${++heads}`;
-  return new Map<string, tf.Variable>([
-    [`${prefix}.weight`, tf.variable(tf.tensor2d(init, [inDim, outDim]), true, `${tag}/weight`)],
-    [`${prefix}.bias`, tf.variable(tf.zeros([outDim]), true, `${tag}/bias`)],
+  // tf.variable copies its initial value, so the initial tensors are disposed here.
+  const w = tf.tensor2d(init, [inDim, outDim]);
+  const b = tf.zeros([outDim]);
+  const params = new Map<string, tf.Variable>([
+    [`${prefix}.weight`, tf.variable(w, true)],
+    [`${prefix}.bias`, tf.variable(b, true)],
   ]);
+  tf.dispose([w, b]);
+  return params;
 }
 
 export function project(x: tf.Tensor, params: Map<string, tf.Variable>, prefix: string): tf.Tensor {

@@ -1,6 +1,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { DistillError } from '../../util/errors';
+import { DistillError } from '../util/errors';
 import { BertNormalizerOptions, normalizeBert, preTokenizeBert } from './bert_normalizer';
 import { SentenceTokenizer } from './sentence_tokenizer';
 

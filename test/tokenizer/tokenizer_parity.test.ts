@@ -4,9 +4,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DATA, TEACHER_DIR, runPython, tmpDir } from '../helpers/env';
 import { stsbDevSentences, cstsDevSentences } from '../helpers/sts_sentences';
-import { loadTokenizer } from '../../src/data/tokenizer/load_tokenizer';
-import { WordPieceTokenizer } from '../../src/data/tokenizer/wordpiece_tokenizer';
-import { SentenceTokenizer, tokenizeBatch } from '../../src/data/tokenizer/sentence_tokenizer';
+import { loadTokenizer } from '../../src/tokenizer/load_tokenizer';
+import { WordPieceTokenizer } from '../../src/tokenizer/wordpiece_tokenizer';
+import { SentenceTokenizer, tokenizeBatch } from '../../src/tokenizer/sentence_tokenizer';
 
 function reference(sentences: string[], args: string[]): Array<{ ids: number[]; type_ids: number[] }> {
   const dir = tmpDir();

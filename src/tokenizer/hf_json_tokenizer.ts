@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { Tokenizer } from '@huggingface/tokenizers';
-import { DistillError } from '../../util/errors';
+import { DistillError } from '../util/errors';
 import { SentenceTokenizer } from './sentence_tokenizer';
 
 /** A `tokenizer.json` run by Hugging Face's own JavaScript port of `tokenizers`. */

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { DistillError } from '../../util/errors';
+import { DistillError } from '../util/errors';
 import { HfJsonTokenizer } from './hf_json_tokenizer';
 import { SentenceTokenizer } from './sentence_tokenizer';
 import { WordPieceTokenizer } from './wordpiece_tokenizer';

@@ -1,10 +1,7 @@
 import { SentenceModel } from '../model/sentence_model';
 import { encodeSentences } from '../model/sentence_encoder';
-import { normalizeSentence, sentenceKey } from './sentence_key';
+import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { TeacherCache } from './teacher_cache';
-
-/** Teacher sentences run through the encoder in this process; tests read it to prove the cache is used. */
-export const teacherForwardCounter = { sentences: 0 };
 
 export interface TeacherLookup {
   /** Row i is the teacher embedding of sentences[i]. */
@@ -37,7 +34,6 @@ export async function teacherEmbeddings(
       batchSize: opts.batchSize,
       onProgress: (d) => opts.onProgress?.(s + d, todo.length),
     });
-    teacherForwardCounter.sentences += part.length;
     cache.add(part.map(([k]) => k), r.embeddings);
   }
   keys.forEach((k, i) => cache.read(k, out, i * dim));
