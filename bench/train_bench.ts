@@ -12,8 +12,9 @@ import { selectBackend } from '../src/backend/select_backend';
 import { parseBertConfig } from '../src/model/bert_config';
 import { expectedBertShapes } from '../src/model/bert_weights';
 import { AdamW, noDecayForNormAndBias } from '../src/distill/adamw';
-import { clipByGlobalNorm } from '../src/distill/clip_grads';
-import { studentForward } from '../src/distill/student_forward';
+import { buildLosses } from '../src/distill/losses/loss_registry';
+import { Trainer } from '../src/distill/trainer';
+import { StepBatch } from '../src/distill/train_data';
 import { SentenceModel } from '../src/model/sentence_model';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -29,21 +30,22 @@ async function main() {
   const variables = new Map<string, tf.Variable>();
   for (const [name, shape] of expectedBertShapes(config)) {
     const init = name.includes('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') || name.includes('LayerNorm') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02);
-    variables.set(name, tf.variable(init, true, `bench/${name}`));
+    variables.set(name, tf.variable(init, true));
+    init.dispose();
   }
-  const model = { config, weights: new Map(variables), pooling: { modes: ['mean'], dimension: H }, normalize: false, maxSeqLength: L } as unknown as SentenceModel;
-  const opt = new AdamW(variables, { eps: 1e-6, weightDecay: 0.01, noDecay: noDecayForNormAndBias });
-  const ids = tf.randomUniform([B, L], 1000, 20000, 'int32') as tf.Tensor2D;
-  const inputs = { inputIds: ids, attentionMask: tf.ones([B, L], 'int32') as tf.Tensor2D, tokenTypeIds: tf.zeros([B, L], 'int32') as tf.Tensor2D };
-  const target = tf.randomNormal([B, H]) as tf.Tensor2D;
-  const names = new Map([...variables].map(([k, v]) => [v.name, k]));
-  const step = () => {
-    const { value, grads } = tf.variableGrads(() => studentForward(model, inputs, {}).embedding.sub(target).square().mean() as tf.Scalar, [...variables.values()]);
-    const g = new Map(Object.entries(grads).map(([n, t]) => [names.get(n)!, t]));
-    clipByGlobalNorm(g, 1.0);
-    opt.apply(g, 1e-4);
-    tf.dispose([value, ...g.values()]);
+  const model = { config, weights: new Map(variables), pooling: { modes: ['mean'], dimension: H }, normalize: false, maxSeqLength: L, stats: { sentencesEncoded: 0 } } as unknown as SentenceModel;
+  const optimizer = new AdamW(variables, { eps: 1e-6, weightDecay: 0.01, noDecay: noDecayForNormAndBias });
+  const losses = buildLosses([{ name: 'mse', weight: 1, options: {} }], { studentDim: H, teacherDim: H, seed: 1 });
+  // The same trainStep that `distill train` runs: forward, MSE, gradients, clipping, guard, AdamW.
+  const trainer = new Trainer({ student: model, variables, losses, optimizer, maxGradNorm: 1.0 });
+  const inputIds = new Int32Array(B * L);
+  for (let i = 0; i < inputIds.length; i++) inputIds[i] = 1000 + Math.floor(Math.random() * 19000);
+  const teacher = new Float32Array(B * H).map(() => Math.random() - 0.5);
+  const batch: StepBatch = {
+    tokens: { batch: B, seqLen: L, inputIds, attentionMask: new Int32Array(B * L).fill(1), tokenTypeIds: new Int32Array(B * L), lengths: new Array(B).fill(L), truncated: 0 },
+    teacher, teacherDim: H, groupSize: 1,
   };
+  const step = () => trainer.trainStep([batch], 1e-4);
   step();
   const t0 = performance.now();
   for (let i = 0; i < STEPS; i++) step();

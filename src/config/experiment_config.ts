@@ -66,6 +66,8 @@ export interface TrainSpec {
   bucketed: boolean;
   eval_every: number;
   log_every: number;
+  /** Evaluator name that decides "best" (e.g. spearman, mse_to_teacher); default the run's first dev evaluator. */
+  metric_for_best?: string;
 }
 
 export interface CheckpointSpec {

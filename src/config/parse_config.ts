@@ -84,6 +84,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string): Experim
     dev: d.has('dev') ? datasetSpec(d.section('dev')) : (d.raw('dev'), undefined),
     dev_ratio: d.optNum('dev_ratio', { min: 0, max: 0.5 }),
   };
+  if (data.dev && data.dev_ratio) d.fail('dev_ratio', 'cannot be used together with data.dev: evaluate on the dev file or on a held-out share of train, not both');
   d.done();
   const tr = r.section('train');
   const train = {
@@ -99,6 +100,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string): Experim
     bucketed: tr.bool('bucketed', true),
     eval_every: tr.num('eval_every', 0, { min: 0, int: true }),
     log_every: tr.num('log_every', 10, { min: 1, int: true }),
+    metric_for_best: tr.optStr('metric_for_best'),
   };
   tr.done();
   const c = r.section('checkpoint');

@@ -1,3 +1,4 @@
+import { DistillError } from '../util/errors';
 import * as tf from '../backend/tf';
 
 export interface AdamWOptions {
@@ -65,12 +66,12 @@ export class AdamW {
     return out;
   }
 
-  load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>): void {
+  load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>, where?: string): void {
     this.step = step;
     for (const [name, p] of this.params) {
       for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
         const s = slots.get(`${prefix}.${name}`);
-        if (!s || s.shape.join() !== p.shape.join()) throw new Error(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`);
+        if (!s || s.shape.join() !== p.shape.join()) throw new DistillError(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`, where);
         map.get(name)!.dispose();
         map.set(name, tf.tensor(s.data, s.shape));
       }

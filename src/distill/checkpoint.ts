@@ -4,7 +4,7 @@ import * as tf from '../backend/tf';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
-import { TrainingState } from './training_state';
+import { TrainingState, upgradeState } from './training_state';
 
 export const STATE_FILE = 'training_state.json';
 export const OPTIMIZER_FILE = 'optimizer.safetensors';
@@ -51,14 +51,15 @@ export interface LoadedCheckpoint {
 export function loadCheckpointState(dir: string): LoadedCheckpoint {
   const stateFile = path.join(dir, STATE_FILE);
   if (!fs.existsSync(stateFile)) throw new DistillError(`not a training checkpoint: ${STATE_FILE} is missing`, dir);
-  let state: TrainingState;
+  let raw: Record<string, unknown>;
   try {
-    state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
+    raw = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
   } catch (e) {
     throw new DistillError(`corrupt training state (${(e as Error).message})`, stateFile);
   }
-  if (state.version !== 1 || typeof state.step !== 'number' || typeof state.configHash !== 'string') {
-    throw new DistillError('foreign or corrupt training state: expected version 1 with step and configHash', stateFile);
+  const state = raw && typeof raw === 'object' ? upgradeState(raw) : null;
+  if (!state || typeof state.step !== 'number' || typeof state.configHash !== 'string') {
+    throw new DistillError('foreign or corrupt training state: expected version 1 or 2 with step and configHash', stateFile);
   }
   const toRaw = (file: string) => {
     const m = new Map<string, { shape: number[]; data: Float32Array }>();

@@ -69,14 +69,15 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     assert.deepEqual(logged, [...new Set(logged)].sort((x, y) => x - y));
   });
 
-  test('tensor count stays flat across 500 training steps (with evals and checkpoints)', async () => {
+  test('tensor count stays flat across 500 training steps (with evals and checkpoints) and returns to where it was', async () => {
     const r = tinyRun({ steps: 500, every: 100 });
     const counts: number[] = [];
+    const before = tf.memory().numTensors;
     const s = await trainRun(loadConfig(r.config), { quiet: true, log: () => {}, onStep: () => counts.push(tf.memory().numTensors) });
+    assert.equal(tf.memory().numTensors, before, 'every tensor of the run is disposed at its end');
     assert.equal(s.steps, 500);
     assert.equal(counts.length, 500);
-    const settled = counts.slice(1);
-    assert.ok(settled.every((c) => c === settled[0]), `tensor count drifted: min ${Math.min(...settled)}, max ${Math.max(...settled)}`);
+    assert.ok(counts.every((c) => c === counts[0]), `tensor count drifted: min ${Math.min(...counts)}, max ${Math.max(...counts)}`);
     const losses = fs.readFileSync(path.join(r.dir, 'run', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined).map((m) => m.loss);
     assert.ok(losses[losses.length - 1] < 0.5 * losses[0], `loss went from ${losses[0]} to ${losses[losses.length - 1]}`);
   });
@@ -92,12 +93,19 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     p = cli(['train', '--config', r.config, '--set', 'losses=[{name: kd}]']);
     assert.match(p.stderr, /key "losses\[0\]\.name" must be one of mse, cosine, ibkd, hidden_mse, attention, margin_mse; got "kd"/);
     assert.ok(!fs.existsSync(path.join(runDir, 'checkpoints')), 'nothing trained');
+    // No config.resolved.json in the folder: it is not a run folder.
     p = cli(['train', '--resume', r.dir]);
-    assert.match(p.stderr, /config file does not exist|no checkpoint to resume/);
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /config\.resolved\.json: config file does not exist/);
+    p = cli(['train', '--resume', r.dir, '--config', r.config]);
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /no checkpoint to resume from/);
     assert.equal(cli(['train', '--config', r.config]).status, 0);
     p = cli(['train', '--config', r.config]);
+    assert.equal(p.status, 2);
     assert.match(p.stderr, /output folder already holds a run; resume it with --resume/);
     p = cli(['train', '--resume', runDir, '--config', r.config, '--set', 'train.lr=0.5']);
+    assert.equal(p.status, 2);
     assert.match(p.stderr, /the config differs from the one this run was started with/);
     const last = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
     fs.writeFileSync(path.join(runDir, 'checkpoints', last, 'training_state.json'), '{"version": 7}');
@@ -110,12 +118,44 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     const r = tinyRun({ steps: 40, every: 1000, extra: [] });
     const p = cli(['train', '--config', r.config, '--set', 'train.lr=1e30', '--set', 'train.warmup_ratio=0', '--set', 'checkpoint.every=1']);
     assert.equal(p.status, 2, p.stderr);
-    assert.match(p.stderr, /non-finite loss at step \d+ .*no NaN weights written/);
+    assert.match(p.stderr, /non-finite loss at step \d+ .*no NaN weights written\. Last checkpoint: .*checkpoints\. Lower train\.lr/);
     const ckpts = fs.readdirSync(path.join(r.dir, 'run', 'checkpoints'));
     for (const c of ckpts) {
       for (const [k, t] of readSafetensors(path.join(r.dir, 'run', 'checkpoints', c, 'model.safetensors'))) {
         assert.ok(Array.from(t.data).every(Number.isFinite), `${c}/${k} holds non-finite values`);
       }
     }
+  });
+
+  test('a run that throws mid-way (a failing evaluator) leaves the tensor count where it was', async () => {
+    const r = tinyRun({ steps: 30, every: 10 });
+    const before = tf.memory().numTensors;
+    let calls = 0;
+    const failing = { name: 'boom', greaterIsBetter: true, description: 'fails on its second call', evaluate: async () => {
+      if (++calls === 2) throw new Error('evaluator failed');
+      return 1;
+    } };
+    await assert.rejects(trainRun(loadConfig(r.config), { quiet: true, log: () => {}, evaluators: [failing] }), /evaluator failed/);
+    assert.equal(calls, 2, 'the evaluator ran before training and failed at step 10');
+    assert.equal(tf.memory().numTensors, before);
+    // Bad input found after the models load is also cleaned up.
+    await assert.rejects(trainRun(loadConfig(r.config, [`output_dir=${path.join(r.dir, 'run2')}`, 'train.metric_for_best=accuracy']), { quiet: true, log: () => {} }), /train\.metric_for_best: unknown metric "accuracy"; this run evaluates: spearman/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  test('resume accepts cosmetic config changes and refuses a changed learning rate', () => {
+    const r = tinyRun({ steps: 20, every: 10 });
+    const runDir = path.join(r.dir, 'run');
+    assert.equal(cli(['train', '--config', r.config]).status, 0);
+    // As if the run had died after step 10: its last checkpoint is step 10.
+    fs.rmSync(path.join(runDir, 'checkpoints', 'step-0000020'), { recursive: true });
+    const cosmetic = ['--set', 'train.log_every=3', '--set', 'train.eval_every=5', '--set', 'name=renamed', '--set', 'checkpoint.keep_last=4'];
+    let p = cli(['train', '--resume', runDir, '--config', r.config, ...cosmetic, '--set', 'train.lr=0.002']);
+    assert.equal(p.status, 2);
+    assert.match(p.stderr, /the config differs from the one this run was started with/);
+    p = cli(['train', '--resume', runDir, '--config', r.config, ...cosmetic]);
+    assert.equal(p.status, 0, p.stderr);
+    assert.match(p.stderr, /resuming from .*step-0000010/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).steps, 20);
   });
 });

@@ -1,0 +1,33 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { ExperimentConfig } from '../config/experiment_config';
+import { MetricsLog } from '../distill/metrics_log';
+import { writeReport } from '../tracking/html_report';
+import { MlflowTracker } from '../tracking/mlflow_tracker';
+import { TrainRunSummary } from './run_summary';
+
+/** Waits (bounded) for queued metrics, uploads the run's files and closes the MLflow run. */
+export async function finishTracking(tracker: MlflowTracker, runDir: string, timeoutS: number): Promise<TrainRunSummary['mlflow']> {
+  const files: Array<[string, string]> = ['config.resolved.json', 'report.html', 'metrics.jsonl'].map((f) => [f, path.join(runDir, f)]);
+  const onnx = path.join(runDir, 'export', 'onnx', 'model.onnx');
+  if (fs.existsSync(onnx)) files.push(['onnx/model.onnx', onnx]);
+  const allSent = await tracker.flush(timeoutS * 1000);
+  await tracker.uploadArtifacts(files);
+  await tracker.finish('FINISHED', 1000);
+  return { uri: tracker.client.uri, runId: tracker.runId, allSent, pending: tracker.pending, skippedNonFinite: tracker.skippedNonFinite, issues: tracker.issues };
+}
+
+/**
+ * A failed run still gets its report (what was logged so far) and a FAILED
+ * MLflow run; a failure here must not hide the error that ended the run.
+ */
+export async function failTracking(tracker: MlflowTracker | null, cfg: ExperimentConfig, runDir: string, metrics: MetricsLog): Promise<void> {
+  try {
+    writeReport(path.join(runDir, 'report.html'), `${cfg.name} (failed)`, metrics.read(), null);
+    if (!tracker) return;
+    await tracker.uploadArtifacts([['report.html', path.join(runDir, 'report.html')], ['config.resolved.json', path.join(runDir, 'config.resolved.json')]]);
+    await tracker.finish('FAILED', 5000);
+  } catch {
+    // The run's own error is what the user needs; the report is best effort here.
+  }
+}
