@@ -1,5 +1,6 @@
 import * as tf from './tf';
 import { DistillError } from '../util/errors';
+import { applyTfLogLevel, TfLogLevel } from './tf_log_level';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -11,14 +12,19 @@ export interface BackendInfo {
   package: string;
   tensorflowVersion: string | null;
   threads: number | null;
+  /** TensorFlow's C++ log level; null on the pure-JS backend, which loads no TensorFlow library. */
+  tfLogLevel: TfLogLevel | null;
   warning?: string;
+}
+
+export interface BackendOptions {
+  /** Show TensorFlow's own info and warning lines (start-up, CPU features). Default false: errors only, unless TF_CPP_MIN_LOG_LEVEL is set. */
+  verbose?: boolean;
 }
 
 let selected: BackendInfo | undefined;
 
 function tryNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): { ok: true; version: string } | { ok: false; error: string } {
-  // TensorFlow's C++ start-up logging is noise for users; errors still show.
-  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     require(pkg);
@@ -38,8 +44,11 @@ function gpuVisible(): boolean {
  * a GPU is visible, else tfjs-node (TensorFlow C library), else the pure-JS
  * `cpu` backend with a loud warning, since it is ~100x slower.
  * `requested` (from --backend or DISTILL_BACKEND) overrides and fails loudly.
+ * TensorFlow's C++ logging is set to errors only before its library loads,
+ * unless `options.verbose` or the user's own TF_CPP_MIN_LOG_LEVEL says otherwise;
+ * later calls cannot change it (TensorFlow reads it once).
  */
-export async function selectBackend(requested: string | undefined = process.env.DISTILL_BACKEND): Promise<BackendInfo> {
+export async function selectBackend(requested: string | undefined = process.env.DISTILL_BACKEND, options: BackendOptions = {}): Promise<BackendInfo> {
   if (selected) {
     if (requested && requested !== selected.name) {
       throw new DistillError(`backend already initialised as "${selected.name}"; cannot switch to "${requested}" in the same process`);
@@ -50,6 +59,7 @@ export async function selectBackend(requested: string | undefined = process.env.
     throw new DistillError(`unknown backend "${requested}"; valid: ${BACKENDS.join(', ')}`, '--backend');
   }
   const want = requested as BackendName | undefined;
+  const tfLogLevel = applyTfLogLevel(options.verbose ?? false);
   const attempts: string[] = [];
   const order: BackendName[] = want ? [want] : gpuVisible() ? ['tensorflow-gpu', 'tensorflow', 'cpu'] : ['tensorflow', 'cpu'];
   for (const name of order) {
@@ -59,7 +69,7 @@ export async function selectBackend(requested: string | undefined = process.env.
       const warning = attempts.length
         ? `WARNING: native TensorFlow is unavailable (${attempts.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
         : undefined;
-      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, warning };
+      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, warning };
       return selected;
     }
     const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
@@ -67,7 +77,7 @@ export async function selectBackend(requested: string | undefined = process.env.
     if (r.ok) {
       await tf.setBackend(name);
       const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
-      selected = { name, package: pkg, tensorflowVersion: r.version, threads };
+      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel };
       return selected;
     }
     attempts.push(`${pkg}: ${r.error}`);

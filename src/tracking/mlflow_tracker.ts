@@ -35,7 +35,8 @@ export class MlflowTracker {
   private delay: number;
   private failing = false;
   private serverSteps: Map<string, Set<number>> | null = null;
-  private paramsSent = false;
+  /** Params not yet accepted by the server; known once the run is created or looked up. */
+  private paramsPending: Array<{ key: string; value: string }> = [];
   readonly issues: string[] = [];
   skippedNonFinite = 0;
 
@@ -79,35 +80,67 @@ export class MlflowTracker {
     return this.queue.length;
   }
 
+  /**
+   * The run is ready only once it exists (created, or looked up on resume)
+   * and its params are on the server. Each piece is kept when it succeeds and
+   * the rest is retried on the next attempt, so a transient failure of the
+   * params request neither loses the params nor creates a second run.
+   */
   private async ensureRun(): Promise<MlflowRunInfo> {
-    if (this.run) return this.run;
-    const file = path.join(this.o.runDir, 'tracking.json');
-    const resumeId = this.o.resumeRunId ?? (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).run_id : null);
-    if (resumeId) {
-      const r = await this.client.getRun(resumeId);
-      await this.client.updateRun(resumeId, 'RUNNING');
-      this.run = r.info;
-      const existing = new Map((r.data.params ?? []).map((p) => [p.key, p.value]));
-      const fresh = this.o.params.filter((p) => {
-        const old = existing.get(p.key);
-        if (old !== undefined && old !== p.value) this.issues.push(`param "${p.key}" is ${old} in the MLflow run and ${p.value} now (params are write-once; kept ${old})`);
-        return old === undefined;
-      });
-      await this.sendParams(fresh);
-      this.serverSteps = new Map();
-    } else {
-      const exp = await this.client.getOrCreateExperiment(this.o.experiment);
-      this.run = await this.client.createRun(exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
-      fs.writeFileSync(file, JSON.stringify({ uri: this.o.uri, experiment_id: exp, run_id: this.run.run_id }, null, 2));
-      await this.sendParams(this.o.params);
-    }
+    if (!this.run) this.run = await this.createOrResume();
+    await this.sendParams(this.run.run_id);
     return this.run;
   }
 
-  private async sendParams(params: Array<{ key: string; value: string }>): Promise<void> {
-    if (this.paramsSent) return;
-    for (let i = 0; i < params.length; i += LIMITS.paramsPerBatch) await this.client.logBatch(this.run!.run_id, { params: params.slice(i, i + LIMITS.paramsPerBatch) });
-    this.paramsSent = true;
+  private get ready(): boolean {
+    return this.run !== null && this.paramsPending.length === 0;
+  }
+
+  private async createOrResume(): Promise<MlflowRunInfo> {
+    const file = path.join(this.o.runDir, 'tracking.json');
+    const resumeId = this.o.resumeRunId ?? (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).run_id : null);
+    if (!resumeId) {
+      const exp = await this.client.getOrCreateExperiment(this.o.experiment);
+      const run = await this.client.createRun(exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
+      fs.writeFileSync(file, JSON.stringify({ uri: this.o.uri, experiment_id: exp, run_id: run.run_id }, null, 2));
+      this.paramsPending = [...this.o.params];
+      return run;
+    }
+    const r = await this.client.getRun(resumeId);
+    await this.client.updateRun(resumeId, 'RUNNING');
+    // Set before any metric can be sent: from here on every key's server history is loaded before its first batch.
+    this.serverSteps = new Map();
+    this.paramsPending = this.unsentParams(r.data.params ?? []);
+    return r.info;
+  }
+
+  /** Params the resumed run lacks; a changed value is reported, since MLflow params are write-once. */
+  private unsentParams(onServer: Array<{ key: string; value: string }>): Array<{ key: string; value: string }> {
+    const existing = new Map(onServer.map((p) => [p.key, p.value]));
+    return this.o.params.filter((p) => {
+      const old = existing.get(p.key);
+      if (old !== undefined && old !== p.value) this.issues.push(`param "${p.key}" is ${old} in the MLflow run and ${p.value} now (params are write-once; kept ${old})`);
+      return old === undefined;
+    });
+  }
+
+  /**
+   * Sends what is left of the params, dropping each batch from the list only
+   * once the server accepted it, so none is sent again after it arrived. A
+   * rejected batch would be rejected forever: it is reported and dropped so
+   * that metrics are not held back by it.
+   */
+  private async sendParams(runId: string): Promise<void> {
+    while (this.paramsPending.length) {
+      const batch = this.paramsPending.slice(0, LIMITS.paramsPerBatch);
+      try {
+        await this.client.logBatch(runId, { params: batch });
+      } catch (e) {
+        if (!(e instanceof MlflowError) || e.transient || e.status === 404) throw e;
+        this.issues.push(`${batch.length} params not accepted: ${e.message}`);
+      }
+      this.paramsPending.splice(0, batch.length);
+    }
   }
 
   /** On a resumed run, what the server already holds for these keys. */
@@ -150,7 +183,7 @@ export class MlflowTracker {
     const until = Date.now() + timeoutMs;
     for (;;) {
       if (this.inFlight) await this.inFlight;
-      if (!this.queue.length && this.run) return true;
+      if (!this.queue.length && this.ready) return true;
       if (Date.now() >= until) return false;
       const wait = Math.max(0, Math.min(this.nextAttempt - Date.now(), until - Date.now()));
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));

@@ -23,7 +23,7 @@ export const benchCommand: CommandModule<CommonArgs, BenchArgs> = {
       .option('runtime', { type: 'string', choices: [...RUNTIMES], default: 'tfjs' })
       .option('sentences', { type: 'number', default: 10000, describe: 'N for the cost column' }) as never,
   handler: runCommand(async (args: BenchArgs) => {
-    const backend = await selectBackend(args.backend);
+    const backend = await selectBackend(args.backend, { verbose: args.verbose });
     const rows = await benchModels(args.model, { batch: args.batch, seq: args.seq, runtime: args.runtime, costSentences: args.sentences });
     const t = rows[0];
     emit(args, { backend: backend.name, runtime: args.runtime, batch: args.batch, seq: args.seq, rows }, () => {

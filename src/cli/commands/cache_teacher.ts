@@ -25,7 +25,7 @@ export const cacheTeacherCommand: CommandModule<CommonArgs, CacheArgs> = {
   handler: runCommand(async (args: CacheArgs) => {
     const cfg = loadConfig(args.config, args.set);
     const shard = args.shard ? parseShard(args.shard) : undefined;
-    const backend = await selectBackend(args.backend);
+    const backend = await selectBackend(args.backend, { verbose: args.verbose });
     if (backend.warning) process.stderr.write(backend.warning + '\n');
     const s = await cacheTeacher(cfg, { shard, merge: args.merge, quiet: args.json });
     emit(args, { backend: backend.name, ...s }, () =>

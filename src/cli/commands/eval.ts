@@ -18,7 +18,7 @@ export const evalCommand: CommandModule<CommonArgs, EvalArgs> = {
       .option('model', { type: 'string', demandOption: true, describe: 'model folder' })
       .option('data', { type: 'string', array: true, demandOption: true, describe: 'pair files (header sentence1/sentence2/score|label, or text, text, score columns); repeat for several' }) as never,
   handler: runCommand(async (args: EvalArgs) => {
-    const backend = await selectBackend(args.backend);
+    const backend = await selectBackend(args.backend, { verbose: args.verbose });
     const model = loadSentenceModel(args.model);
     try {
       const r = await evaluateFiles(model, args.data);

@@ -31,7 +31,7 @@ export const exportCommand: CommandModule<CommonArgs, ExportArgs> = {
       .option('verify-data', { type: 'string', describe: 'sentences to verify on, one per line (default: a built-in mixed-length set)' })
       .option('force', { type: 'boolean', default: false }) as never,
   handler: runCommand(async (args: ExportArgs) => {
-    const backend = await selectBackend(args.backend);
+    const backend = await selectBackend(args.backend, { verbose: args.verbose });
     const verifySentences = args.verifyData ? readSentences(args.verifyData).sentences : undefined;
     const r = await exportModel({ model: args.model, out: args.out, format: args.format, opset: args.opset, quantize: args.quantize, verify: args.verify, verifySentences, force: args.force });
     emit(args, { backend: backend.name, ...r }, () => {

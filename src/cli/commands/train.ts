@@ -31,7 +31,7 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
     if (!configFile) throw new DistillError('give --config FILE (or --resume RUN_DIR)');
     if (!fs.existsSync(configFile)) throw new DistillError('config file does not exist', configFile);
     const cfg = loadConfig(configFile, args.set);
-    const backend = await selectBackend(args.backend);
+    const backend = await selectBackend(args.backend, { verbose: args.verbose });
     process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
     const s = await trainRun(cfg, { resume: args.resume, force: args.force, quiet: args.json });
