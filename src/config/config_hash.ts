@@ -12,9 +12,11 @@ import { ExperimentConfig } from './experiment_config';
  * - student.*: which layers/width the student starts from and its max length
  *   (truncation changes every embedding).
  * - losses (names, weights, options): the objective and its gradients.
- * - data.*: which rows, in which order (limit, dedupe, filters, dev split
- *   taken out of train by dev_ratio), and the dev set, which picks the "best"
- *   checkpoint.
+ * - data.*: which rows, in which order (limit, dedupe, filters, the share
+ *   dev_ratio takes out of train). The dev set does not move the weights, but
+ *   the saved state's best score was measured on it: new evaluations after a
+ *   resume must be comparable with it (the same goes for a train key that
+ *   picks the metric for "best").
  * - train.* except log_every / eval_every: epochs and max_steps set the LR
  *   schedule's length, the rest are optimizer and batching settings. A new
  *   train key is hashed by default: refusing a resume is safer than silently

@@ -46,6 +46,11 @@ test('keys that change the trajectory change the hash', () => {
   for (const [k, v] of material) assert.notEqual(configHash(withKey(k, v)), h, `${k}=${JSON.stringify(v)}`);
 });
 
+test('writing a loss option\'s default explicitly keeps the hash (options are hashed defaulted)', () => {
+  const h = configHash(parseConfig(base(), 'c.yaml'));
+  assert.equal(configHash(withKey('losses', [{ name: 'ibkd', temperature: 0.05, lambda: 0.2, gamma: 'median', weight: 1 }])), h);
+});
+
 test('the hash does not depend on the order keys were written in', () => {
   const a = parseConfig(base(), 'c.yaml');
   const b = { ...a, train: Object.fromEntries(Object.entries(a.train).reverse()) as unknown as ExperimentConfig['train'] };
