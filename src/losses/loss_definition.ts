@@ -8,8 +8,8 @@ import { OptionSchema, OptionsOf } from './option_schema';
  */
 export interface LossDefinition<S extends OptionSchema = OptionSchema> {
   readonly name: string;
-  /** One line for `--help`-style listings. */
-  readonly description: string;
+  /** One line for listings; the built-ins all have one. */
+  readonly description?: string;
   readonly options: S;
   build(options: OptionsOf<S>, ctx: LossContext): DistillLoss;
 }

@@ -9,7 +9,7 @@ import { LossSpec } from './loss_spec';
 import { marginMseLoss } from './margin_mse_loss';
 import { mseLoss } from './mse_loss';
 import { OptionSchema } from './option_schema';
-import { validateOptions } from './validate_options';
+import { LOSS_ENTRY_KEYS, validateOptions } from './validate_options';
 
 /**
  * The losses a config may name, each with its declared options. A registry is
@@ -20,10 +20,12 @@ import { validateOptions } from './validate_options';
 export class LossRegistry {
   private readonly defs = new Map<string, LossDefinition<OptionSchema>>();
 
-  register<S extends OptionSchema>(def: LossDefinition<S>): this {
+  /** Adds a loss; `options` types what its build() receives (`const`: enum values stay literal types). */
+  register<const S extends OptionSchema>(def: LossDefinition<S>): this {
     if (!/^[a-z][a-z0-9_]*$/.test(def.name)) throw new DistillError(`loss name "${def.name}" must be lower_snake_case`, 'registerLoss');
     if (this.defs.has(def.name)) throw new DistillError(`a loss named "${def.name}" is already registered`, 'registerLoss');
-    for (const k of ['name', 'weight']) if (k in def.options) throw new DistillError(`loss "${def.name}" cannot declare an option "${k}" (the config reads it itself)`, 'registerLoss');
+    for (const k of LOSS_ENTRY_KEYS) if (k in def.options) throw new DistillError(`loss "${def.name}" cannot declare an option "${k}" (the config reads it itself)`, 'registerLoss');
+    // Widened for storage: build() is only ever called with options validated against this same def.options.
     this.defs.set(def.name, def as unknown as LossDefinition<OptionSchema>);
     return this;
   }

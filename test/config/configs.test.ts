@@ -7,7 +7,6 @@ import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig } from '../../src/config/parse_config';
 import { buildLosses, createLossRegistry } from '../../src/losses/loss_registry';
-import { defineLoss } from '../../src/losses/loss_definition';
 import { mseLoss } from '../../src/losses/mse_loss';
 import { DistillError } from '../../src/util/errors';
 import { chooseLayers } from '../../src/distill/layer_choice';
@@ -72,19 +71,16 @@ test('parsed loss options are typed and defaulted', () => {
 
 test('a loss registered by user code declares its own option, which is validated at parse time and reaches build typed', async () => {
   await selectBackend('tensorflow');
-  const registry = createLossRegistry().register(
-    defineLoss({
+  const registry = createLossRegistry().register({
+    name: 'scaled_mse',
+    options: { scale: { type: 'number', default: 1, min: 0, exclusiveMin: true, description: 'multiplier' } },
+    build: (o) => ({
       name: 'scaled_mse',
-      description: 'scale * MSE of the sentence embeddings',
-      options: { scale: { type: 'number', default: 1, min: 0, exclusiveMin: true, description: 'multiplier' } },
-      build: (o) => ({
-        name: 'scaled_mse',
-        params: new Map(),
-        needs: {},
-        compute: (s, t) => tf.tidy(() => s.embedding.sub(t.embedding).square().mean().mul(o.scale) as tf.Scalar),
-      }),
+      params: new Map(),
+      needs: {},
+      compute: (s, t) => tf.tidy(() => s.embedding.sub(t.embedding).square().mean().mul(o.scale) as tf.Scalar),
     }),
-  );
+  });
   const file = path.join(tmpDir(), 'custom.yaml');
   fs.writeFileSync(file, 'teacher: {model: m}\nstudent: {layers: 3}\ndata: {train: {path: x.tsv, kind: sentences}}\nlosses: [{name: scaled_mse, scale: 3}, {name: mse}]\n');
   const cfg = loadConfig(file, [], registry);
