@@ -12,7 +12,7 @@ import { selectBackend } from '../src/backend/select_backend';
 import { parseBertConfig } from '../src/model/bert_config';
 import { expectedBertShapes } from '../src/model/bert_weights';
 import { AdamW, noDecayForNormAndBias } from '../src/distill/adamw';
-import { buildLosses } from '../src/distill/losses/loss_registry';
+import { buildLosses } from '../src/losses/loss_registry';
 import { Trainer } from '../src/distill/trainer';
 import { StepBatch } from '../src/distill/train_data';
 import { SentenceModel } from '../src/model/sentence_model';

@@ -1,4 +1,7 @@
 import { DatasetSpec } from '../data/dataset_spec';
+import { LossSpec } from '../losses/loss_spec';
+
+export type { LossSpec };
 
 /**
  * One typed config for a distillation run. "What to distill" (teacher,
@@ -36,13 +39,6 @@ export interface StudentSpec {
   intermediate_size?: number;
   /** Override the max sequence length (default: the teacher's). */
   max_seq_length?: number;
-}
-
-export interface LossSpec {
-  name: string;
-  weight: number;
-  /** Loss-specific options, checked by the loss registry. */
-  options: Record<string, unknown>;
 }
 
 export interface DataSpec {

@@ -6,7 +6,7 @@ import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
 import { READERS } from '../data/readers/reader_registry';
 import { ExperimentConfig, LossSpec } from './experiment_config';
 import { FieldReader } from './field_reader';
-import { LOSS_NAMES } from './loss_names';
+import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
 
 function datasetSpec(r: FieldReader): DatasetSpec {
   const kind = r.oneOf('kind', Object.keys(DATASET_KINDS) as DatasetKind[]);
@@ -38,22 +38,23 @@ function datasetSpec(r: FieldReader): DatasetSpec {
   return spec;
 }
 
-function lossSpecs(raw: unknown, file: string): LossSpec[] {
+/** Each loss's name and options checked against the registry's declarations, so a typo fails here, before any model loads. */
+function lossSpecs(raw: unknown, file: string, registry: LossRegistry): LossSpec[] {
   const list = raw ?? [{ name: 'mse' }];
   if (!Array.isArray(list) || list.length === 0) throw new DistillError('key "losses" must be a non-empty list of {name, weight, ...options}', file);
   return list.map((item, i) => {
     const r = new FieldReader(item as Record<string, unknown>, `losses[${i}]`, file);
-    const name = r.oneOf('name', LOSS_NAMES);
+    const name = r.oneOf('name', registry.names());
     const weight = r.num('weight', 1, { min: 0 });
     const options: Record<string, unknown> = { ...(item as Record<string, unknown>) };
     delete options.name;
     delete options.weight;
-    return { name, weight, options };
+    return registry.validate({ name, weight, options }, `losses[${i}]`, file);
   });
 }
 
-/** Validates a parsed config object; every default is set here. */
-export function parseConfig(obj: Record<string, unknown>, file: string): ExperimentConfig {
+/** Validates a parsed config object; every default is set here (loss options' defaults come from the loss registry). */
+export function parseConfig(obj: Record<string, unknown>, file: string, registry: LossRegistry = createLossRegistry()): ExperimentConfig {
   const r = new FieldReader(obj, '', file);
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
@@ -77,7 +78,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string): Experim
   }
   if (student.hidden_size !== undefined && Array.isArray(student.layers)) s.fail('layers', 'must be a layer count for a fresh student (hidden_size is set), not a list of teacher layers');
   s.done();
-  const losses = lossSpecs(r.raw('losses'), file);
+  const losses = lossSpecs(r.raw('losses'), file, registry);
   const d = r.section('data', true);
   const data = {
     train: datasetSpec(d.section('train', true)),
@@ -137,7 +138,7 @@ export function applyOverrides(obj: Record<string, unknown>, sets: string[]): vo
   }
 }
 
-export function loadConfig(file: string, sets: string[] = []): ExperimentConfig {
+export function loadConfig(file: string, sets: string[] = [], registry: LossRegistry = createLossRegistry()): ExperimentConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -152,7 +153,7 @@ export function loadConfig(file: string, sets: string[] = []): ExperimentConfig 
   }
   if (typeof obj !== 'object' || obj === null) throw new DistillError('expected a mapping at the top level', file);
   applyOverrides(obj as Record<string, unknown>, sets);
-  return parseConfig(obj as Record<string, unknown>, file);
+  return parseConfig(obj as Record<string, unknown>, file, registry);
 }
 
 /** The resolved config in the input format (losses flattened), so it can be read back by loadConfig. */

@@ -3,7 +3,7 @@ import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { bertForward, BertOutputs } from '../model/bert_encoder';
 import { l2Normalize, pool } from '../model/pooling';
 import { SentenceModel } from '../model/sentence_model';
-import { LossNeeds, StudentOutputs } from './losses/distill_loss';
+import { LossNeeds, StudentOutputs } from '../losses/distill_loss';
 
 /** Tensors of one tokenized batch; the caller disposes them. */
 export function batchTensors(b: TokenizedBatch) {

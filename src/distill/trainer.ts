@@ -3,8 +3,8 @@ import { SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { AdamW } from './adamw';
 import { clipByGlobalNorm } from './clip_grads';
-import { LossNeeds } from './losses/distill_loss';
-import { WeightedLoss } from './losses/loss_registry';
+import { LossNeeds } from '../losses/distill_loss';
+import { WeightedLoss } from '../losses/loss_registry';
 import { batchTensors, encoderForward, studentForward } from './student_forward';
 import { StepBatch } from './train_data';
 

@@ -1,15 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { teacherFingerprint } from '../teacher/teacher_fingerprint';
+import { modelFingerprint } from '../model/model_fingerprint';
 import { SentenceModel } from '../model/sentence_model';
 import { buildBertOnnx } from './bert_onnx';
 
 /**
  * The model as ONNX for `--runtime onnx`, built once per model fingerprint
- * (weights, pooling, normalisation, max length, tokenizer) and reused.
+ * (the weights it holds, pooling, normalisation, max length, tokenizer,
+ * config) and reused. Keyed by what the model holds, not by `model.dir`,
+ * which a student built from a teacher shares with it.
  */
 export function cachedOnnxFile(model: SentenceModel, root = path.join('.cache', 'onnx')): string {
-  const { fingerprint } = teacherFingerprint(model);
+  const { fingerprint } = modelFingerprint(model);
   const file = path.join(root, `${fingerprint}.onnx`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(root, { recursive: true });

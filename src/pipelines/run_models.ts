@@ -2,7 +2,7 @@ import * as tf from '../backend/tf';
 import { ExperimentConfig } from '../config/experiment_config';
 import { AdamW, noDecayForNormAndBias } from '../distill/adamw';
 import { buildStudent, Student } from '../distill/build_student';
-import { buildLosses, WeightedLoss } from '../distill/losses/loss_registry';
+import { buildLosses, LossRegistry, WeightedLoss } from '../losses/loss_registry';
 import { Trainer } from '../distill/trainer';
 import { embeddingDim } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
@@ -23,7 +23,7 @@ export interface RunModels {
  * trainer, checked against the data kind and each other. A failure part-way
  * disposes what was already built.
  */
-export function loadRunModels(cfg: ExperimentConfig): RunModels {
+export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry): RunModels {
   const owned: Array<() => void> = [];
   const dispose = () => owned.splice(0).reverse().forEach((f) => f());
   try {
@@ -38,7 +38,7 @@ export function loadRunModels(cfg: ExperimentConfig): RunModels {
       studentHidden: sm.hiddenSize, teacherHidden: teacher.config.hiddenSize,
       studentHeads: sm.numAttentionHeads, teacherHeads: teacher.config.numAttentionHeads,
       keptLayers: student.keptLayers ?? undefined,
-    });
+    }, registry);
     owned.push(() => losses.forEach((l) => tf.dispose([...l.loss.params.values()])));
     checkLossesFitData(cfg, losses, student, teacher);
     const optimizer = new AdamW(new Map([...student.variables, ...losses.flatMap((l) => [...l.loss.params])]), {

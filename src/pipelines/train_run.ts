@@ -22,6 +22,7 @@ import { loadRunModels, RunModels } from './run_models';
 import { prepareRunData, RunData } from './run_data';
 import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
 import { startTracking } from '../tracking/run_tracking';
+import { LossRegistry } from '../losses/loss_registry';
 
 export type { ModelRow, TrainRunSummary } from './run_summary';
 
@@ -36,6 +37,8 @@ export interface TrainRunOptions {
   evaluators?: Evaluator[];
   /** Extra loop callbacks, called after metrics, evaluation and checkpointing. */
   callbacks?: TrainCallback[];
+  /** The registry the config was parsed with, when it holds user-registered losses. */
+  losses?: LossRegistry;
   /** Called after every optimizer step (tests check the tensor count here). */
   onStep?: (step: number) => void;
 }
@@ -49,7 +52,7 @@ export interface TrainRunOptions {
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const folder = openRunFolder(cfg, opts);
-  const models = loadRunModels(cfg);
+  const models = loadRunModels(cfg, opts.losses);
   try {
     const { runDir } = folder;
     fs.mkdirSync(runDir, { recursive: true });

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
-import { buildLosses } from '../../src/distill/losses/loss_registry';
+import { buildLosses } from '../../src/losses/loss_registry';
 import { Rng } from '../../src/util/rng';
 import { runPython, tmpDir } from '../helpers/env';
 import { assertClose, flatten } from '../helpers/compare';
@@ -86,5 +86,5 @@ test('layer maps that do not fit, and head mismatches, are refused when the loss
   assert.throws(() => buildLosses([{ name: 'hidden_mse', weight: 1, options: { layer_map: [[3, 1]] } }], ctx), /student hidden state 3 does not exist/);
   assert.throws(() => buildLosses([{ name: 'attention', weight: 1, options: { layer_map: [[0, 0]] } }], ctx), /cannot use index 0/);
   assert.throws(() => buildLosses([{ name: 'attention', weight: 1, options: {} }], { ...ctx, teacherHeads: 4 }), /equal head counts: student 2, teacher 4/);
-  assert.throws(() => buildLosses([{ name: 'attention', weight: 1, options: { mode: 'l1' } }], ctx), /option "mode" must be kl or mse/);
+  assert.throws(() => buildLosses([{ name: 'attention', weight: 1, options: { mode: 'l1' } }], ctx), /key "losses\[0\]\.mode" must be one of kl, mse; got "l1"/);
 });

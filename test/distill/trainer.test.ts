@@ -7,7 +7,7 @@ import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig } from '../../src/config/parse_config';
 import { AdamW, noDecayForNormAndBias } from '../../src/distill/adamw';
 import { buildStudent, Student } from '../../src/distill/build_student';
-import { buildLosses } from '../../src/distill/losses/loss_registry';
+import { buildLosses } from '../../src/losses/loss_registry';
 import { makeBatch, TrainData } from '../../src/distill/train_data';
 import { NonFiniteLossError, Trainer } from '../../src/distill/trainer';
 import { splitByRatio } from '../../src/data/split_dataset';

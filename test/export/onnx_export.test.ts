@@ -100,20 +100,24 @@ describe('ONNX export', () => {
   });
 
   test('encode --runtime onnx gives the tfjs embeddings (1e-4) and caches the exported graph', () => {
+    // The CLI caches graphs in ./.cache/onnx; running it in a fresh folder means each run exports
+    // the graph itself instead of finding one a previous run (or another model) left in the repo's cache.
     const dir = tmpDir();
+    const cache = path.join(dir, '.cache', 'onnx');
     const input = path.join(dir, 'in.txt');
     fs.writeFileSync(input, sentences.slice(0, 120).join('\n') + '\n');
     const run = (runtime: string) => {
       const out = path.join(dir, `${runtime}.jsonl`);
-      const r = spawnSync('node', [CLI, 'encode', '--model', TEACHER_DIR, '--input', input, '--output', out, '--runtime', runtime, '--json'], { cwd: ROOT, encoding: 'utf8' });
+      const r = spawnSync('node', [CLI, 'encode', '--model', TEACHER_DIR, '--input', input, '--output', out, '--runtime', runtime, '--json'], { cwd: dir, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       return fs.readFileSync(out, 'utf8').trim().split('\n').flatMap((l) => JSON.parse(l).embedding as number[]);
     };
+    assert.ok(!fs.existsSync(cache));
     const onnx = run('onnx');
     const tfjs = run('tfjs');
     assert.equal(onnx.length, 120 * 384);
     assert.ok(maxAbsDiff(onnx, tfjs) <= 1e-4, `${maxAbsDiff(onnx, tfjs)}`);
-    assert.ok(fs.readdirSync(path.join(ROOT, '.cache', 'onnx')).some((f) => f.endsWith('.onnx')));
+    assert.equal(fs.readdirSync(cache).filter((f) => f.endsWith('.onnx')).length, 1);
   });
 
   test('sentence-transformers export loads in Python and matches within 1e-5', async () => {

@@ -4,7 +4,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
-import { loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
+import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
 import { encodeSentences, embeddingDim } from '../../src/model/sentence_encoder';
 import { TeacherCache } from '../../src/teacher/teacher_cache';
 import { teacherFingerprint } from '../../src/teacher/teacher_fingerprint';
@@ -44,6 +44,22 @@ describe('teacher cache', () => {
     // Same sentences, same batching: storage must be lossless (float32 in, float32 out).
     const fresh = await encodeSentences(model, sentences.map(normalizeSentence), { batchSize: 32 });
     assert.ok(Buffer.from(fresh.embeddings.buffer).equals(Buffer.from(epoch2.embeddings.buffer)), 'cached == fresh, bit for bit');
+  });
+
+  test('the fingerprint is stable across loads of the same model, and hashing ~90 MB of weights is fast', (t) => {
+    const again = loadSentenceModel(TEACHER_DIR);
+    try {
+      const t0 = performance.now();
+      const fp = teacherFingerprint(again).fingerprint;
+      const ms = performance.now() - t0;
+      t.diagnostic(`fingerprint of ${TEACHER_DIR}: ${ms.toFixed(0)} ms`);
+      assert.equal(fp, teacherFingerprint(model).fingerprint);
+      assert.equal(teacherFingerprint(again).fingerprint, fp);
+      // The brief is < 1 s; the bound leaves room for a loaded shared machine.
+      assert.ok(ms < 3000, `${ms} ms`);
+    } finally {
+      disposeSentenceModel(again);
+    }
   });
 
   test('a changed max length or changed weights never reuses stale rows', async () => {

@@ -1,4 +1,4 @@
-import * as tf from '../../backend/tf';
+import * as tf from '../backend/tf';
 
 /** What the student produced for one batch. */
 export interface StudentOutputs {

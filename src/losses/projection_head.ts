@@ -1,5 +1,5 @@
-import * as tf from '../../backend/tf';
-import { Rng } from '../../util/rng';
+import * as tf from '../backend/tf';
+import { Rng } from '../util/rng';
 
 /** A learned Linear(inDim -> outDim) with BERT init (normal 0, 0.02; zero bias), owned by a loss. */
 export function projectionHead(prefix: string, inDim: number, outDim: number, seed: number): Map<string, tf.Variable> {
