@@ -72,7 +72,7 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new DistillError(`cannot read weights file (${(e as Error).message})`, file);
+    throw new DistillError(`cannot read weights file (${(e as Error).message})`, file, { cause: e });
   }
   if (buf.length < 8) throw new DistillError(`not a safetensors file: ${buf.length} bytes, expected an 8-byte header length first`, file);
   const headerLen = Number(buf.readBigUInt64LE(0));
@@ -83,7 +83,7 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   try {
     header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8'));
   } catch (e) {
-    throw new DistillError(`corrupt safetensors header: invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`corrupt safetensors header: invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new DistillError('corrupt safetensors header: expected a JSON object of tensors', file);

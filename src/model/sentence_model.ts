@@ -31,14 +31,17 @@ const MODULE_TYPES = {
 };
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
 
+/** Only the parse is bad input; an OS error reading the file propagates as itself (the CLI names file and errno). */
 function readJson(file: string): Record<string, unknown> {
+  const text = fs.readFileSync(file, 'utf8');
+  let v: unknown;
   try {
-    const v = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof v !== 'object' || v === null) throw new Error('not a JSON object or array');
-    return v;
+    v = JSON.parse(text);
   } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
+  if (typeof v !== 'object' || v === null) throw new DistillError('invalid JSON (not a JSON object or array)', file);
+  return v as Record<string, unknown>;
 }
 
 function readModules(dir: string, hidden: number): { pooling: PoolingConfig; normalize: boolean } {

@@ -33,7 +33,7 @@ export function writeFileAtomic(file: string, content: FileContent): void {
     fs.renameSync(tmp, file);
     fsyncDir(path.dirname(file));
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw retarget(e, tmp, file);
   }
 }
@@ -52,7 +52,7 @@ export function writeDirAtomic(dir: string, build: (tmp: string) => void): void 
     build(tmp);
     commitTempDir(tmp, dir);
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw retarget(e, tmp, dir);
   }
 }
@@ -65,8 +65,17 @@ export async function writeDirAtomicAsync<T>(dir: string, build: (tmp: string) =
     commitTempDir(tmp, dir);
     return result;
   } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp);
     throw retarget(e, tmp, dir);
+  }
+}
+
+/** Cleanup after a failure must not replace the error that caused it (rm of a path under a file throws ENOTDIR). */
+function removeQuietly(p: string): void {
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch {
+    /* the original error is what the caller needs */
   }
 }
 
