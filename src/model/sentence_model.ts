@@ -110,7 +110,9 @@ export function loadSentenceModel(dir: string): SentenceModel {
 
 /**
  * Writes the sentence-transformers folder layout, so what we save loads in
- * `SentenceTransformer(dir)` and in transformers' `AutoModel`.
+ * `SentenceTransformer(dir)` and in transformers' `AutoModel`. Not atomic by
+ * itself: callers build into `writeDirAtomic` (util/atomic_write), which
+ * fsyncs and swaps the whole folder.
  */
 export function saveSentenceModel(model: SentenceModel, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
