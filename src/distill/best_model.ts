@@ -1,7 +1,6 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
-import { writeDirAtomic } from '../util/atomic_write';
+import { writeDirAtomic, writeFileChecked } from '../util/atomic_write';
 
 /** The one file `best/` holds beyond the sentence-transformers layout: where the model came from. */
 export const BEST_INFO_FILE = 'best_model.json';
@@ -24,6 +23,6 @@ export function saveBestModel(dir: string, model: SentenceModel, info: BestModel
   writeDirAtomic(dir, (tmp) => {
     saveSentenceModel(model, tmp);
     // A plain write is enough inside the temporary folder: writeDirAtomic fsyncs it as a whole.
-    fs.writeFileSync(path.join(tmp, BEST_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
+    writeFileChecked(path.join(tmp, BEST_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
   });
 }

@@ -4,7 +4,7 @@ import * as tf from '../backend/tf';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
-import { writeDirAtomic } from '../util/atomic_write';
+import { writeDirAtomic, writeFileChecked } from '../util/atomic_write';
 import { TrainingState } from './training_state';
 
 export const STATE_FILE = 'training_state.json';
@@ -28,7 +28,7 @@ export function saveCheckpoint(dir: string, model: SentenceModel, state: Trainin
     saveSentenceModel(model, tmp);
     writeSafetensors(path.join(tmp, OPTIMIZER_FILE), tensorsToRaw(optimizerSlots));
     if (heads.size) writeSafetensors(path.join(tmp, HEADS_FILE), tensorsToRaw(heads));
-    fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
+    writeFileChecked(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
   });
 }
 

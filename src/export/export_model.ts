@@ -7,7 +7,7 @@ import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
 import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
 import { rowCosines } from '../eval/cosine';
-import { writeDirAtomicAsync } from '../util/atomic_write';
+import { writeDirAtomicAsync, writeFileChecked } from '../util/atomic_write';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -72,7 +72,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
     fs.rmSync(path.join(dir, 'model.safetensors'));
     fs.mkdirSync(path.join(dir, 'onnx'));
     const fp32 = path.join(dir, 'onnx', 'model.onnx');
-    fs.writeFileSync(fp32, buildBertOnnx(model, { opset }).bytes);
+    writeFileChecked(fp32, buildBertOnnx(model, { opset }).bytes);
     report.opset = opset;
     const sentences = o.verifySentences ?? VERIFY_SENTENCES;
     const needRef = o.verify || o.quantize;
@@ -91,7 +91,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
     }
     if (o.quantize === 'int8') {
       const q = path.join(dir, 'onnx', 'model_quantized.onnx');
-      fs.writeFileSync(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
+      writeFileChecked(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
       const enc = await OnnxEncoder.open(q);
       const qOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);
       await enc.release();

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { DistillError } from '../util/errors';
+import { writeFileChecked } from '../util/atomic_write';
 
 /** A tensor read from a safetensors file, converted to float32 or int32. */
 export interface RawTensor {
@@ -134,5 +135,5 @@ export function writeSafetensors(file: string, tensors: Map<string, { shape: num
     Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(out, pos);
     pos += d.byteLength;
   }
-  fs.writeFileSync(file, out);
+  writeFileChecked(file, out);
 }

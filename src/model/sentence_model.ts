@@ -6,6 +6,7 @@ import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './poolin
 import { loadTokenizer } from '../tokenizer/load_tokenizer';
 import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
+import { writeFileChecked } from '../util/atomic_write';
 
 /** A sentence-transformers model: BERT encoder, pooling, optional L2 normalisation. */
 export interface SentenceModel {
@@ -116,7 +117,7 @@ export function loadSentenceModel(dir: string): SentenceModel {
  */
 export function saveSentenceModel(model: SentenceModel, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
+  writeFileChecked(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
   saveBertWeights(path.join(dir, 'model.safetensors'), model.weights);
   for (const f of TOKENIZER_FILES) {
     const src = path.join(model.dir, f);
@@ -127,11 +128,11 @@ export function saveSentenceModel(model: SentenceModel, dir: string): void {
     { idx: 1, name: '1', path: '1_Pooling', type: MODULE_TYPES.pooling },
   ];
   if (model.normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: MODULE_TYPES.normalize });
-  fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
+  writeFileChecked(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
   fs.mkdirSync(path.join(dir, '1_Pooling'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
+  writeFileChecked(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
   if (model.normalize) fs.mkdirSync(path.join(dir, '2_Normalize'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: model.maxSeqLength, do_lower_case: false }, null, 2));
+  writeFileChecked(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: model.maxSeqLength, do_lower_case: false }, null, 2));
 }
 
 export function disposeSentenceModel(model: SentenceModel): void {

@@ -24,8 +24,7 @@ export function writeFileAtomic(file: string, content: FileContent): void {
   try {
     const fd = fs.openSync(tmp, 'wx');
     try {
-      const chunks = typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
-      for (const c of chunks) writeAll(fd, typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
+      writeContent(fd, content);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -35,6 +34,25 @@ export function writeFileAtomic(file: string, content: FileContent): void {
   } catch (e) {
     removeQuietly(tmp);
     throw retarget(e, tmp, file);
+  }
+}
+
+/**
+ * A plain (not atomic) write for files inside a folder being built by
+ * `writeDirAtomic`, which fsyncs and swaps the folder as a whole. Unlike
+ * fs.writeFileSync it checks the byte count, and its errors carry the file's
+ * path (write(2) errors otherwise name no file), so ENOSPC says which file.
+ */
+export function writeFileChecked(file: string, content: FileContent): void {
+  try {
+    const fd = fs.openSync(file, 'w');
+    try {
+      writeContent(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (e) {
+    throw retarget(e, file, file);
   }
 }
 
@@ -99,6 +117,11 @@ function commitTempDir(tmp: string, dir: string): void {
   }
   fsyncDir(path.dirname(path.resolve(dir)));
   if (old) fs.rmSync(old, { recursive: true, force: true });
+}
+
+function writeContent(fd: number, content: FileContent): void {
+  const chunks = typeof content === 'string' || content instanceof Uint8Array ? [content] : content;
+  for (const c of chunks) writeAll(fd, typeof c === 'string' ? Buffer.from(c, 'utf8') : c);
 }
 
 /** A short write is not an error to write(2); loop until every byte is down, and treat "0 written" as one. */

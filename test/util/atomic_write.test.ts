@@ -99,7 +99,7 @@ describe('writeDirAtomic', () => {
     const root = tmpDir();
     const dir = path.join(root, 'ckpt');
     writeDirAtomic(dir, (t) => build(t, 'one'));
-    const r = underFileSizeLimit(`const a = req('util/atomic_write'); a.writeDirAtomic(${JSON.stringify(dir)}, (t) => { fs.writeFileSync(path.join(t, 'small.txt'), 'x'); a.writeFileAtomic(path.join(t, 'w.bin'), Buffer.alloc(100000)); })`);
+    const r = underFileSizeLimit(`const a = req('util/atomic_write'); a.writeDirAtomic(${JSON.stringify(dir)}, (t) => { fs.writeFileSync(path.join(t, 'small.txt'), 'x'); a.writeFileChecked(path.join(t, 'w.bin'), Buffer.alloc(100000)); })`);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual([r.error?.code, r.error?.path], ['EFBIG', path.join(dir, 'w.bin')]);
     assert.equal(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8'), 'one');
