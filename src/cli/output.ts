@@ -1,4 +1,4 @@
-import { DistillError } from '../util/errors';
+import { formatError } from './format_error';
 
 /** Every command prints human text by default and exactly one JSON object with --json. */
 export interface OutputOptions {
@@ -10,18 +10,21 @@ export function emit(opts: OutputOptions, result: Record<string, unknown>, human
   else process.stdout.write(human() + '\n');
 }
 
-/** Wraps a command handler: a DistillError is a user error (exit 2, no stack), anything else a bug (exit 1). */
+/**
+ * Wraps a command handler. Bad input (DistillError) and OS errors a user can
+ * fix (ENOSPC, EACCES, ...) print one line naming the file and exit 2; anything
+ * else is a bug and prints its stack, exit 1 (see format_error.ts).
+ * DISTILL_DEBUG=1 adds the stack to user errors too.
+ */
 export function runCommand<A extends OutputOptions>(fn: (args: A) => Promise<void>): (args: A) => Promise<void> {
   return async (args: A) => {
     try {
       await fn(args);
     } catch (e) {
-      const user = e instanceof DistillError;
-      const message = (e as Error).message;
-      if (args.json) process.stdout.write(JSON.stringify({ error: message, kind: user ? 'input' : 'internal' }) + '\n');
-      process.stderr.write(`error: ${message}\n`);
-      if (!user && process.env.DISTILL_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
-      process.exitCode = user ? 2 : 1;
+      const f = formatError(e, !!process.env.DISTILL_DEBUG);
+      if (args.json) process.stdout.write(JSON.stringify({ error: f.message, kind: f.kind }) + '\n');
+      process.stderr.write(`error: ${f.text}\n`);
+      process.exitCode = f.exitCode;
     }
   };
 }

@@ -143,13 +143,13 @@ export function loadConfig(file: string, sets: string[] = [], registry: LossRegi
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
-    throw new DistillError(`cannot read config (${(e as NodeJS.ErrnoException).code})`, file);
+    throw new DistillError(`cannot read config (${(e as NodeJS.ErrnoException).code})`, file, { cause: e });
   }
   let obj: unknown;
   try {
     obj = YAML.parse(text, { prettyErrors: true });
   } catch (e) {
-    throw new DistillError(`invalid YAML/JSON (${(e as Error).message.split('\n')[0]})`, file);
+    throw new DistillError(`invalid YAML/JSON (${(e as Error).message.split('\n')[0]})`, file, { cause: e });
   }
   if (typeof obj !== 'object' || obj === null) throw new DistillError('expected a mapping at the top level', file);
   applyOverrides(obj as Record<string, unknown>, sets);

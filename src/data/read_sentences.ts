@@ -38,7 +38,7 @@ export function readSentences(file: string, field = 'text'): SentenceFile {
   try {
     bytes = fs.readFileSync(file);
   } catch (e) {
-    throw new DistillError(`cannot read input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+    throw new DistillError(`cannot read input (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file, { cause: e });
   }
   const text = decodeUtf8(file, bytes);
   const lines = text.split(/\r?\n/);
@@ -58,7 +58,7 @@ export function readSentences(file: string, field = 'text'): SentenceFile {
     try {
       v = JSON.parse(line);
     } catch (e) {
-      throw new DistillError(`line ${i + 1}: invalid JSON (${(e as Error).message})`, file);
+      throw new DistillError(`line ${i + 1}: invalid JSON (${(e as Error).message})`, file, { cause: e });
     }
     const s = typeof v === 'string' ? v : (v as Record<string, unknown> | null)?.[field];
     if (typeof s !== 'string') {

@@ -1,7 +1,7 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { Field, FixedSizeList, Float32, makeData, makeVector, Table, tableToIPC, vectorFromArray, Utf8 } from 'apache-arrow';
 import { DistillError } from '../util/errors';
+import { writeFileAtomic } from '../util/atomic_write';
 
 export const EMBEDDING_FORMATS = ['.arrow', '.jsonl'];
 
@@ -15,31 +15,21 @@ export function embeddingsTable(sentences: string[], embeddings: Float32Array, d
 }
 
 /**
- * Writes embeddings as Arrow IPC (file format) or JSONL. Written to a
- * temporary name then renamed, so a crash never leaves a half-written file
- * that looks complete.
+ * Writes embeddings as Arrow IPC (file format) or JSONL, atomically
+ * (util/atomic_write), so a crash never leaves a half-written file that
+ * looks complete. OS errors (ENOSPC, EACCES...) propagate with the file's path.
  */
 export function writeEmbeddings(file: string, sentences: string[], embeddings: Float32Array, dim: number): void {
   const ext = path.extname(file).toLowerCase();
   if (!EMBEDDING_FORMATS.includes(ext)) {
     throw new DistillError(`unsupported output extension "${ext}"; supported: ${EMBEDDING_FORMATS.join(', ')}`, file);
   }
-  const tmp = `${file}.tmp-${process.pid}`;
-  try {
-    if (ext === '.arrow') {
-      fs.writeFileSync(tmp, tableToIPC(embeddingsTable(sentences, embeddings, dim), 'file'));
-    } else {
-      const fd = fs.openSync(tmp, 'w');
-      for (let i = 0; i < sentences.length; i++) {
-        const row = Array.from(embeddings.subarray(i * dim, (i + 1) * dim));
-        fs.writeSync(fd, JSON.stringify({ sentence: sentences[i], embedding: row }) + '\n');
-      }
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    if (e instanceof DistillError) throw e;
-    throw new DistillError(`cannot write embeddings (${(e as Error).message})`, file);
+  if (ext === '.arrow') writeFileAtomic(file, tableToIPC(embeddingsTable(sentences, embeddings, dim), 'file'));
+  else writeFileAtomic(file, jsonlRows(sentences, embeddings, dim));
+}
+
+function* jsonlRows(sentences: string[], embeddings: Float32Array, dim: number): Generator<string> {
+  for (let i = 0; i < sentences.length; i++) {
+    yield JSON.stringify({ sentence: sentences[i], embedding: Array.from(embeddings.subarray(i * dim, (i + 1) * dim)) }) + '\n';
   }
 }

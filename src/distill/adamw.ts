@@ -1,5 +1,5 @@
-import { DistillError } from '../util/errors';
 import * as tf from '../backend/tf';
+import { DistillError } from '../util/errors';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -66,12 +66,13 @@ export class AdamW {
     return out;
   }
 
-  load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>, where?: string): void {
+  /** `source` names the checkpoint file in the error: slots that do not fit the model are bad input, not a bug. */
+  load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>, source = 'optimizer state'): void {
     this.step = step;
     for (const [name, p] of this.params) {
       for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
         const s = slots.get(`${prefix}.${name}`);
-        if (!s || s.shape.join() !== p.shape.join()) throw new DistillError(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`, where);
+        if (!s || s.shape.join() !== p.shape.join()) throw new DistillError(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`, source);
         map.get(name)!.dispose();
         map.set(name, tf.tensor(s.data, s.shape));
       }

@@ -4,6 +4,7 @@ import * as tf from '../backend/tf';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
+import { writeDirAtomic, writeFileChecked } from '../util/atomic_write';
 import { TrainingState, upgradeState } from './training_state';
 
 export const STATE_FILE = 'training_state.json';
@@ -17,27 +18,18 @@ function tensorsToRaw(ts: Map<string, tf.Tensor>) {
 }
 
 /**
- * Writes a checkpoint atomically: everything goes to a temporary folder that
- * is renamed into place only when complete, so a crash never leaves a folder
- * that looks like a checkpoint but is not. The folder is a loadable
- * sentence-transformers model plus training state.
+ * Writes a training checkpoint atomically (util/atomic_write): a crash never
+ * leaves a folder that looks like a checkpoint but is not. The folder is a
+ * loadable sentence-transformers model plus optimizer slots, loss heads and
+ * training state; for the serving copy of the best model see best_model.ts.
  */
 export function saveCheckpoint(dir: string, model: SentenceModel, state: TrainingState, optimizerSlots: Map<string, tf.Tensor>, heads: Map<string, tf.Tensor>): void {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
-  try {
+  writeDirAtomic(dir, (tmp) => {
     saveSentenceModel(model, tmp);
     writeSafetensors(path.join(tmp, OPTIMIZER_FILE), tensorsToRaw(optimizerSlots));
     if (heads.size) writeSafetensors(path.join(tmp, HEADS_FILE), tensorsToRaw(heads));
-    fs.writeFileSync(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
-    const old = `${dir}.old-${process.pid}`;
-    if (fs.existsSync(dir)) fs.renameSync(dir, old);
-    fs.renameSync(tmp, dir);
-    fs.rmSync(old, { recursive: true, force: true });
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    throw new DistillError(`cannot write checkpoint (${(e as Error).message})`, dir);
-  }
+    writeFileChecked(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
+  });
 }
 
 export interface LoadedCheckpoint {
@@ -55,7 +47,7 @@ export function loadCheckpointState(dir: string): LoadedCheckpoint {
   try {
     raw = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
   } catch (e) {
-    throw new DistillError(`corrupt training state (${(e as Error).message})`, stateFile);
+    throw new DistillError(`corrupt training state (${(e as Error).message})`, stateFile, { cause: e });
   }
   const state = raw && typeof raw === 'object' ? upgradeState(raw) : null;
   if (!state || typeof state.step !== 'number' || typeof state.configHash !== 'string') {

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import { writeFileAtomic } from '../util/atomic_write';
 
 /** metrics.jsonl in the run folder: one JSON object per logged step or evaluation. */
 export class MetricsLog {
@@ -17,7 +18,7 @@ export class MetricsLog {
   truncateAfter(step: number): void {
     if (!fs.existsSync(this.file)) return;
     const kept = fs.readFileSync(this.file, 'utf8').split('\n').filter((l) => l && JSON.parse(l).step <= step);
-    fs.writeFileSync(this.file, kept.map((l) => l + '\n').join(''));
+    writeFileAtomic(this.file, kept.map((l) => l + '\n').join(''));
   }
 
   read(): Record<string, number>[] {

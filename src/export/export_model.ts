@@ -7,6 +7,7 @@ import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
 import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
 import { rowCosines } from '../eval/cosine';
+import { writeDirAtomicAsync, writeFileChecked } from '../util/atomic_write';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -44,8 +45,9 @@ function maxAbs(a: Float32Array, b: Float32Array): number {
 
 /**
  * `distill export`: everything is written into a temporary folder next to
- * `out`, verified there, and only then renamed into place, so a failed
- * write or a failed verification leaves no partial export behind.
+ * `out`, verified there, and only then swapped into place
+ * (util/atomic_write), so a failed write or a failed verification leaves no
+ * partial export behind. OS errors (ENOSPC...) propagate naming the file.
  */
 export async function exportModel(o: ExportOptions): Promise<ExportReport> {
   if (!(EXPORT_FORMATS as readonly string[]).includes(o.format)) throw new DistillError(`unknown format "${o.format}"; valid: ${EXPORT_FORMATS.join(', ')}`, '--format');
@@ -54,19 +56,9 @@ export async function exportModel(o: ExportOptions): Promise<ExportReport> {
   if (o.quantize && o.format !== 'onnx') throw new DistillError('--quantize int8 applies to --format onnx', '--quantize');
   if (fs.existsSync(o.out) && !o.force) throw new DistillError('output folder exists; pass --force to replace it', o.out);
   const model = loadSentenceModel(o.model);
-  const tmp = `${o.out.replace(/\/+$/, '')}.tmp-${process.pid}`;
-  fs.rmSync(tmp, { recursive: true, force: true });
   try {
-    const report = await writeExport(model, tmp, o, opset);
-    const old = `${o.out.replace(/\/+$/, '')}.old-${process.pid}`;
-    if (fs.existsSync(o.out)) fs.renameSync(o.out, old);
-    fs.renameSync(tmp, o.out);
-    fs.rmSync(old, { recursive: true, force: true });
+    const report = await writeDirAtomicAsync(o.out, (tmp) => writeExport(model, tmp, o, opset));
     return { ...report, out: o.out };
-  } catch (e) {
-    fs.rmSync(tmp, { recursive: true, force: true });
-    if (e instanceof DistillError) throw e;
-    throw new DistillError(`export failed, nothing written (${(e as Error).message})`, o.out);
   } finally {
     disposeSentenceModel(model);
   }
@@ -80,7 +72,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
     fs.rmSync(path.join(dir, 'model.safetensors'));
     fs.mkdirSync(path.join(dir, 'onnx'));
     const fp32 = path.join(dir, 'onnx', 'model.onnx');
-    fs.writeFileSync(fp32, buildBertOnnx(model, { opset }).bytes);
+    writeFileChecked(fp32, buildBertOnnx(model, { opset }).bytes);
     report.opset = opset;
     const sentences = o.verifySentences ?? VERIFY_SENTENCES;
     const needRef = o.verify || o.quantize;
@@ -99,7 +91,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
     }
     if (o.quantize === 'int8') {
       const q = path.join(dir, 'onnx', 'model_quantized.onnx');
-      fs.writeFileSync(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
+      writeFileChecked(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
       const enc = await OnnxEncoder.open(q);
       const qOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);
       await enc.release();

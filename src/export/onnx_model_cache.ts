@@ -3,6 +3,7 @@ import * as path from 'path';
 import { modelFingerprint } from '../model/model_fingerprint';
 import { SentenceModel } from '../model/sentence_model';
 import { buildBertOnnx } from './bert_onnx';
+import { writeFileAtomic } from '../util/atomic_write';
 
 /**
  * The model as ONNX for `--runtime onnx`, built once per model fingerprint
@@ -15,9 +16,7 @@ export function cachedOnnxFile(model: SentenceModel, root = path.join('.cache', 
   const file = path.join(root, `${fingerprint}.onnx`);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(root, { recursive: true });
-    const tmp = `${file}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, buildBertOnnx(model, { opset: 17 }).bytes);
-    fs.renameSync(tmp, file);
+    writeFileAtomic(file, buildBertOnnx(model, { opset: 17 }).bytes);
   }
   return file;
 }

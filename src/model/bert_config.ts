@@ -69,11 +69,12 @@ export function readBertConfig(dir: string): BertConfig {
   if (!fs.existsSync(file)) {
     throw new DistillError('missing config.json; expected a Hugging Face / sentence-transformers model folder', dir);
   }
+  const text = fs.readFileSync(file, 'utf8');
   let raw: unknown;
   try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    raw = JSON.parse(text);
   } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
   if (typeof raw !== 'object' || raw === null) throw new DistillError('expected a JSON object', file);
   return parseBertConfig(raw as Record<string, unknown>, file);

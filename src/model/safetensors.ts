@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { DistillError } from '../util/errors';
+import { writeFileChecked } from '../util/atomic_write';
 
 /** A tensor read from a safetensors file, converted to float32 or int32. */
 export interface RawTensor {
@@ -72,7 +73,7 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new DistillError(`cannot read weights file (${(e as Error).message})`, file);
+    throw new DistillError(`cannot read weights file (${(e as Error).message})`, file, { cause: e });
   }
   if (buf.length < 8) throw new DistillError(`not a safetensors file: ${buf.length} bytes, expected an 8-byte header length first`, file);
   const headerLen = Number(buf.readBigUInt64LE(0));
@@ -83,7 +84,7 @@ export function readSafetensors(file: string): Map<string, RawTensor> {
   try {
     header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8'));
   } catch (e) {
-    throw new DistillError(`corrupt safetensors header: invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`corrupt safetensors header: invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) {
     throw new DistillError('corrupt safetensors header: expected a JSON object of tensors', file);
@@ -134,5 +135,5 @@ export function writeSafetensors(file: string, tensors: Map<string, { shape: num
     Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(out, pos);
     pos += d.byteLength;
   }
-  fs.writeFileSync(file, out);
+  writeFileChecked(file, out);
 }

@@ -6,6 +6,7 @@ import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './poolin
 import { loadTokenizer } from '../tokenizer/load_tokenizer';
 import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
+import { writeFileChecked } from '../util/atomic_write';
 
 /** A sentence-transformers model: BERT encoder, pooling, optional L2 normalisation. */
 export interface SentenceModel {
@@ -31,14 +32,17 @@ const MODULE_TYPES = {
 };
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
 
+/** Only the parse is bad input; an OS error reading the file propagates as itself (the CLI names file and errno). */
 function readJson(file: string): Record<string, unknown> {
+  const text = fs.readFileSync(file, 'utf8');
+  let v: unknown;
   try {
-    const v = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (typeof v !== 'object' || v === null) throw new Error('not a JSON object or array');
-    return v;
+    v = JSON.parse(text);
   } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
+  if (typeof v !== 'object' || v === null) throw new DistillError('invalid JSON (not a JSON object or array)', file);
+  return v as Record<string, unknown>;
 }
 
 function readModules(dir: string, hidden: number): { pooling: PoolingConfig; normalize: boolean } {
@@ -107,11 +111,13 @@ export function loadSentenceModel(dir: string): SentenceModel {
 
 /**
  * Writes the sentence-transformers folder layout, so what we save loads in
- * `SentenceTransformer(dir)` and in transformers' `AutoModel`.
+ * `SentenceTransformer(dir)` and in transformers' `AutoModel`. Not atomic by
+ * itself: callers build into `writeDirAtomic` (util/atomic_write), which
+ * fsyncs and swaps the whole folder.
  */
 export function saveSentenceModel(model: SentenceModel, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
+  writeFileChecked(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
   saveBertWeights(path.join(dir, 'model.safetensors'), model.weights);
   for (const f of TOKENIZER_FILES) {
     const src = path.join(model.dir, f);
@@ -122,11 +128,11 @@ export function saveSentenceModel(model: SentenceModel, dir: string): void {
     { idx: 1, name: '1', path: '1_Pooling', type: MODULE_TYPES.pooling },
   ];
   if (model.normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: MODULE_TYPES.normalize });
-  fs.writeFileSync(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
+  writeFileChecked(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
   fs.mkdirSync(path.join(dir, '1_Pooling'), { recursive: true });
-  fs.writeFileSync(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
+  writeFileChecked(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
   if (model.normalize) fs.mkdirSync(path.join(dir, '2_Normalize'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: model.maxSeqLength, do_lower_case: false }, null, 2));
+  writeFileChecked(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: model.maxSeqLength, do_lower_case: false }, null, 2));
 }
 
 export function disposeSentenceModel(model: SentenceModel): void {

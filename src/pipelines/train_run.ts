@@ -4,6 +4,8 @@ import { ExperimentConfig } from '../config/experiment_config';
 import { configToObject } from '../config/parse_config';
 import { currentBackend } from '../backend/select_backend';
 import { checkpointDir, pruneCheckpoints, saveCheckpoint } from '../distill/checkpoint';
+import { saveBestModel } from '../distill/best_model';
+import { writeJsonAtomic } from '../util/atomic_write';
 import { CheckpointCallback } from '../distill/callbacks/checkpoint_callback';
 import { EvalCallback } from '../distill/callbacks/eval_callback';
 import { MetricsCallback } from '../distill/callbacks/metrics_callback';
@@ -56,7 +58,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   try {
     const { runDir } = folder;
     fs.mkdirSync(runDir, { recursive: true });
-    fs.writeFileSync(path.join(runDir, 'config.resolved.json'), JSON.stringify(configToObject(cfg), null, 2));
+    writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
     logModels(cfg, models, log);
     const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, opts.quiet);
     logData(data, log);
@@ -76,7 +78,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     try {
       const evalCb = new EvalCallback(models.student.model, metrics, {
         evaluators, metricForBest: cfg.train.metric_for_best, every: cfg.train.eval_every, log,
-        onBest: (s) => saveState(path.join(runDir, 'best'), models, s),
+        onBest: (s) => saveBestModel(path.join(runDir, 'best'), models.student.model, s.best!),
       });
       const callbacks: TrainCallback[] = [
         new MetricsCallback(metrics, models.losses.map((l) => l.loss.name), cfg.train.log_every, opts.quiet),
@@ -91,7 +93,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       const summary = await summarizeRun(runDir, models, data, loop, evalCb.decider);
       writeRunReport(cfg, metrics, summary);
       summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
-      fs.writeFileSync(path.join(runDir, 'summary.json'), JSON.stringify(summary, null, 2));
+      writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
       return summary;
     } catch (e) {
       await failTracking(tracker, cfg, runDir, metrics);

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import { Field, FixedSizeList, Float32, makeData, makeVector, RecordBatch, Schema, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { DistillError } from '../util/errors';
+import { writeFileAtomic } from '../util/atomic_write';
 
 /** A key -> embedding table as stored on disk: columns `key` (utf8), `embedding` (fixed_size_list<float32>[dim]). */
 export interface EmbeddingRows {
@@ -10,7 +11,7 @@ export interface EmbeddingRows {
   metadata: Record<string, string>;
 }
 
-/** Writes atomically: a temporary name, fsync, then rename, so a killed writer never leaves a file that looks complete. */
+/** Writes atomically (util/atomic_write), so a killed writer never leaves a file that looks complete. */
 export function writeEmbeddingTable(file: string, rows: EmbeddingRows): void {
   const n = rows.keys.length;
   const child = makeData({ type: new Float32(), length: n * rows.dim, nullCount: 0, data: rows.embeddings });
@@ -19,17 +20,7 @@ export function writeEmbeddingTable(file: string, rows: EmbeddingRows): void {
   const meta = new Map(Object.entries({ ...rows.metadata, rows: String(n), dim: String(rows.dim) }));
   const schema = new Schema(base.schema.fields, meta);
   const table = new Table(schema, base.batches.map((b) => new RecordBatch(schema, b.data)));
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    const fd = fs.openSync(tmp, 'w');
-    fs.writeSync(fd, tableToIPC(table, 'file'));
-    fs.fsyncSync(fd);
-    fs.closeSync(fd);
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw new DistillError(`cannot write (${(e as Error).message})`, file);
-  }
+  writeFileAtomic(file, tableToIPC(table, 'file'));
 }
 
 /** Reads a table written above and checks it is whole: footer magic, row count and width against its own metadata. */

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DistillError } from '../util/errors';
+import { writeJsonAtomic } from '../util/atomic_write';
 import { EmbeddingRows, readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
 
 /** Parts older than this that are still temporary belong to a writer that died. */
@@ -27,7 +28,7 @@ export class TeacherCache {
     const dir = TeacherCache.folder(root, fingerprint);
     fs.mkdirSync(dir, { recursive: true });
     const info = path.join(dir, 'teacher.json');
-    if (!fs.existsSync(info)) fs.writeFileSync(info, JSON.stringify({ fingerprint, dim, ...describe }, null, 2));
+    if (!fs.existsSync(info)) writeJsonAtomic(info, { fingerprint, dim, ...describe });
     const cache = new TeacherCache(dir, fingerprint, dim);
     for (const f of fs.readdirSync(dir).sort()) {
       const file = path.join(dir, f);

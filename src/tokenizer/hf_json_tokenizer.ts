@@ -15,19 +15,19 @@ export class HfJsonTokenizer implements SentenceTokenizer {
 
   constructor(file: string, configFile?: string) {
     let json: Record<string, unknown>;
-    let text: string;
+    const text = fs.readFileSync(file, 'utf8');
     try {
-      text = fs.readFileSync(file, 'utf8');
       json = JSON.parse(text);
     } catch (e) {
-      throw new DistillError(`cannot read tokenizer (${(e as Error).message})`, file);
+      throw new DistillError(`invalid tokenizer JSON (${(e as Error).message})`, file, { cause: e });
     }
     let config: Record<string, unknown> = {};
     if (configFile && fs.existsSync(configFile)) {
+      const configText = fs.readFileSync(configFile, 'utf8');
       try {
-        config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+        config = JSON.parse(configText);
       } catch (e) {
-        throw new DistillError(`invalid JSON (${(e as Error).message})`, configFile);
+        throw new DistillError(`invalid JSON (${(e as Error).message})`, configFile, { cause: e });
       }
     }
     // Truncation and padding in tokenizer.json are the exporter's leftovers; we truncate to the model's max length ourselves.
@@ -37,7 +37,7 @@ export class HfJsonTokenizer implements SentenceTokenizer {
     try {
       this.tok = new Tokenizer(json, config);
     } catch (e) {
-      throw new DistillError(`unsupported or corrupt tokenizer (${(e as Error).message})`, file);
+      throw new DistillError(`unsupported or corrupt tokenizer (${(e as Error).message})`, file, { cause: e });
     }
     const norm = json.normalizer as { type?: string; lowercase?: boolean } | null;
     this.lowercases = norm?.type === 'BertNormalizer' && norm.lowercase !== false;

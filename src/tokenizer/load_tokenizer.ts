@@ -7,10 +7,11 @@ import { WordPieceTokenizer } from './wordpiece_tokenizer';
 
 function readJson(file: string): Record<string, unknown> {
   if (!fs.existsSync(file)) return {};
+  const text = fs.readFileSync(file, 'utf8');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file);
+    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
   }
 }
 

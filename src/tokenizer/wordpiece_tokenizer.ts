@@ -47,7 +47,7 @@ export class WordPieceTokenizer implements SentenceTokenizer {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new DistillError(`cannot read vocabulary (${(e as Error).message})`, file);
+      throw new DistillError(`cannot read vocabulary (${(e as Error).message})`, file, { cause: e });
     }
     return new WordPieceTokenizer(text, opts, file);
   }

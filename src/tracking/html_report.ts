@@ -1,4 +1,4 @@
-import * as fs from 'fs';
+import { writeFileAtomic } from '../util/atomic_write';
 
 type Entry = Record<string, number>;
 
@@ -60,7 +60,5 @@ ${chart('Throughput (sentences/s)', [series('sentences_per_second')])}
 }
 
 export function writeReport(file: string, title: string, entries: Entry[], summary: Record<string, unknown> | null): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, renderReport(title, entries, summary));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, renderReport(title, entries, summary));
 }

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KEY_PATTERN, LIMITS, MlflowClient, MlflowError, MlflowMetric, MlflowRunInfo } from './mlflow_client';
+import { writeJsonAtomic } from '../util/atomic_write';
 
 export interface TrackerOptions {
   uri: string;
@@ -102,7 +103,7 @@ export class MlflowTracker {
     if (!resumeId) {
       const exp = await this.client.getOrCreateExperiment(this.o.experiment);
       const run = await this.client.createRun(exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
-      fs.writeFileSync(file, JSON.stringify({ uri: this.o.uri, experiment_id: exp, run_id: run.run_id }, null, 2));
+      writeJsonAtomic(file, { uri: this.o.uri, experiment_id: exp, run_id: run.run_id });
       this.paramsPending = [...this.o.params];
       return run;
     }

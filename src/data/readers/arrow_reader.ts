@@ -14,7 +14,7 @@ export async function* arrowReader(file: string, _opts: ReaderOptions): AsyncGen
   try {
     reader = await RecordBatchReader.from(fs.createReadStream(file));
   } catch (e) {
-    throw new DistillError(`not a readable Arrow IPC file or stream (${(e as Error).message})`, file);
+    throw new DistillError(`not a readable Arrow IPC file or stream (${(e as Error).message})`, file, { cause: e });
   }
   try {
     for await (const batch of reader as AsyncIterable<import('apache-arrow').RecordBatch>) {
@@ -28,7 +28,7 @@ export async function* arrowReader(file: string, _opts: ReaderOptions): AsyncGen
     }
   } catch (e) {
     if (e instanceof DistillError) throw e;
-    throw new DistillError(`corrupt or truncated Arrow data after row ${row} (${(e as Error).message})`, file);
+    throw new DistillError(`corrupt or truncated Arrow data after row ${row} (${(e as Error).message})`, file, { cause: e });
   }
 }
 
@@ -38,7 +38,7 @@ function checkFileMagic(file: string): void {
   try {
     fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code})`, file);
+    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code})`, file, { cause: e });
   }
   try {
     const size = fs.fstatSync(fd).size;

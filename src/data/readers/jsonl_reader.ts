@@ -11,7 +11,7 @@ export async function* jsonlReader(file: string, _opts: ReaderOptions): AsyncGen
     try {
       v = JSON.parse(text);
     } catch (e) {
-      throw new DistillError(`line ${line}: invalid JSON (${(e as Error).message})`, file);
+      throw new DistillError(`line ${line}: invalid JSON (${(e as Error).message})`, file, { cause: e });
     }
     if (typeof v !== 'object' || v === null) throw new DistillError(`line ${line}: expected a JSON object or array, got ${JSON.stringify(v).slice(0, 40)}`, file);
     yield { values: v as RawRow['values'], line, row: row++ };

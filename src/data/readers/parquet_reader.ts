@@ -24,14 +24,14 @@ export async function* parquetReader(file: string, _opts: ReaderOptions): AsyncG
   try {
     buf = fileBuffer(file);
   } catch (e) {
-    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file, { cause: e });
   }
   try {
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(buf);
     } catch (e) {
-      throw new DistillError(`not a readable Parquet file: corrupt or truncated footer (${(e as Error).message})`, file);
+      throw new DistillError(`not a readable Parquet file: corrupt or truncated footer (${(e as Error).message})`, file, { cause: e });
     }
     const header = metadata.schema.slice(1).map((s) => s.name);
     let start = 0;
@@ -42,7 +42,7 @@ export async function* parquetReader(file: string, _opts: ReaderOptions): AsyncG
       try {
         rows = await parquetReadObjects({ file: buf, metadata, rowStart: start, rowEnd: start + n });
       } catch (e) {
-        throw new DistillError(`corrupt Parquet data in the row group starting at row ${start} (${(e as Error).message})`, file);
+        throw new DistillError(`corrupt Parquet data in the row group starting at row ${start} (${(e as Error).message})`, file, { cause: e });
       }
       if (rows.length !== n) throw new DistillError(`row group at row ${start} holds ${rows.length} rows, footer says ${n}`, file);
       for (const r of rows) yield { values: r, header, row: row++ };

@@ -11,7 +11,7 @@ export async function* utf8Lines(file: string, chunkSize = 1 << 20): AsyncGenera
     await fs.promises.access(file, fs.constants.R_OK);
     stream = fs.createReadStream(file, { highWaterMark: chunkSize });
   } catch (e) {
-    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file);
+    throw new DistillError(`cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, file, { cause: e });
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
