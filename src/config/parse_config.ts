@@ -3,15 +3,15 @@ import * as path from 'path';
 import YAML from 'yaml';
 import { DistillError } from '../util/errors';
 import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
-import { READERS } from '../data/readers/reader_registry';
+import { createReaderRegistry, ReaderRegistry } from '../data/readers/reader_registry';
 import { ExperimentConfig, LossSpec } from './experiment_config';
 import { FieldReader } from './field_reader';
 import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
 
-function datasetSpec(r: FieldReader): DatasetSpec {
+function datasetSpec(r: FieldReader, readers: ReaderRegistry): DatasetSpec {
   const kind = r.oneOf('kind', Object.keys(DATASET_KINDS) as DatasetKind[]);
   const spec: DatasetSpec = { path: r.str('path'), kind };
-  if (r.has('format')) spec.format = r.oneOf('format', Object.keys(READERS));
+  if (r.has('format')) spec.format = r.oneOf('format', readers.names());
   else r.raw('format');
   if (r.has('columns')) {
     const cols = r.raw('columns') as Record<string, unknown>;
@@ -54,7 +54,15 @@ function lossSpecs(raw: unknown, file: string, registry: LossRegistry): LossSpec
 }
 
 /** Validates a parsed config object; every default is set here (loss options' defaults come from the loss registry). */
-export function parseConfig(obj: Record<string, unknown>, file: string, registry: LossRegistry = createLossRegistry()): ExperimentConfig {
+/** Registries a config's names are checked against; each defaults to the built-ins. */
+export interface ConfigRegistries {
+  losses?: LossRegistry;
+  readers?: ReaderRegistry;
+}
+
+export function parseConfig(obj: Record<string, unknown>, file: string, registries: ConfigRegistries = {}): ExperimentConfig {
+  const registry = registries.losses ?? createLossRegistry();
+  const readers = registries.readers ?? createReaderRegistry();
   const r = new FieldReader(obj, '', file);
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
@@ -81,8 +89,8 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registry
   const losses = lossSpecs(r.raw('losses'), file, registry);
   const d = r.section('data', true);
   const data = {
-    train: datasetSpec(d.section('train', true)),
-    dev: d.has('dev') ? datasetSpec(d.section('dev')) : (d.raw('dev'), undefined),
+    train: datasetSpec(d.section('train', true), readers),
+    dev: d.has('dev') ? datasetSpec(d.section('dev'), readers) : (d.raw('dev'), undefined),
     dev_ratio: d.optNum('dev_ratio', { min: 0, max: 0.5 }),
   };
   if (data.dev && data.dev_ratio) d.fail('dev_ratio', 'cannot be used together with data.dev: evaluate on the dev file or on a held-out share of train, not both');
@@ -138,7 +146,7 @@ export function applyOverrides(obj: Record<string, unknown>, sets: string[]): vo
   }
 }
 
-export function loadConfig(file: string, sets: string[] = [], registry: LossRegistry = createLossRegistry()): ExperimentConfig {
+export function loadConfig(file: string, sets: string[] = [], registries: ConfigRegistries = {}): ExperimentConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -153,7 +161,7 @@ export function loadConfig(file: string, sets: string[] = [], registry: LossRegi
   }
   if (typeof obj !== 'object' || obj === null) throw new DistillError('expected a mapping at the top level', file);
   applyOverrides(obj as Record<string, unknown>, sets);
-  return parseConfig(obj as Record<string, unknown>, file, registry);
+  return parseConfig(obj as Record<string, unknown>, file, registries);
 }
 
 /** The resolved config in the input format (losses flattened), so it can be read back by loadConfig. */

@@ -1,6 +1,6 @@
 import { DistillError } from '../util/errors';
 import { DATASET_KINDS, DatasetRecord, DatasetSpec } from './dataset_spec';
-import { getReader } from './readers/reader_registry';
+import { createReaderRegistry, ReaderRegistry } from './readers/reader_registry';
 import { RawRow } from './readers/raw_row';
 import { normalizeSentence } from './sentence_key';
 
@@ -75,8 +75,8 @@ function texts(r: DatasetRecord): string[] {
  * fields, validates, filters by length and de-duplicates. Bad rows stop the
  * read with file, line and column, or are counted when on_bad_row is skip.
  */
-export async function* readDataset(spec: DatasetSpec, stats: ReadStats = newStats()): AsyncGenerator<DatasetRecord> {
-  const reader = getReader(spec.path, spec.format);
+export async function* readDataset(spec: DatasetSpec, stats: ReadStats = newStats(), readers: ReaderRegistry = createReaderRegistry()): AsyncGenerator<DatasetRecord> {
+  const reader = readers.get(spec.path, spec.format);
   const seen = spec.dedupe ? new Set<string>() : undefined;
   for await (const raw of reader(spec.path, { header: spec.header, delimiter: spec.delimiter, quote: spec.quote })) {
     stats.rows++;
@@ -116,10 +116,10 @@ export function newStats(): ReadStats {
   return { rows: 0, records: 0, badRows: 0, filtered: 0, duplicates: 0, badExamples: [] };
 }
 
-export async function loadDataset(spec: DatasetSpec): Promise<{ records: DatasetRecord[]; stats: ReadStats }> {
+export async function loadDataset(spec: DatasetSpec, readers?: ReaderRegistry): Promise<{ records: DatasetRecord[]; stats: ReadStats }> {
   const stats = newStats();
   const records: DatasetRecord[] = [];
-  for await (const r of readDataset(spec, stats)) records.push(r);
+  for await (const r of readDataset(spec, stats, readers)) records.push(r);
   if (records.length === 0) throw new DistillError(`no records after reading ${stats.rows} rows (${stats.filtered} filtered, ${stats.badRows} bad, ${stats.duplicates} duplicates)`, spec.path);
   return { records, stats };
 }

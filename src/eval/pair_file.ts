@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import { DatasetSpec, PairRecord } from '../data/dataset_spec';
 import { loadDataset } from '../data/read_dataset';
-import { formatOf } from '../data/readers/reader_registry';
+import { createReaderRegistry } from '../data/readers/reader_registry';
 
 const SCORE_NAMES = ['score', 'label', 'similarity_score', 'gold'];
 
@@ -11,7 +11,7 @@ const SCORE_NAMES = ['score', 'label', 'similarity_score', 'gold'];
  * the two texts and the score in the first three columns.
  */
 export function pairSpec(file: string): DatasetSpec {
-  const format = formatOf(file);
+  const format = createReaderRegistry().formatOf(file);
   if (format !== 'tsv' && format !== 'csv') return { path: file, kind: 'pairs', columns: { text_a: 'sentence1', text_b: 'sentence2', score: 'score' } };
   const first = fs.readFileSync(file, 'utf8').split('\n', 1)[0];
   const cols = first.split(format === 'csv' ? ',' : '\t').map((c) => c.trim().replace(/^"|"$/g, ''));

@@ -1,5 +1,6 @@
 import * as tf from '../backend/tf';
-import { LoadedCheckpoint } from '../distill/checkpoint';
+import * as path from 'path';
+import { LoadedCheckpoint, OPTIMIZER_FILE } from '../distill/checkpoint';
 import { TrainingState } from '../distill/training_state';
 import { disposeSentenceModel, loadSentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
@@ -25,6 +26,6 @@ export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash:
       tf.tidy(() => p.assign(tf.tensor(h.data, h.shape)));
     }
   }
-  models.optimizer.load(ck.state.step, ck.optimizer, ck.dir);
+  models.optimizer.load(ck.state.step, ck.optimizer, path.join(ck.dir, OPTIMIZER_FILE));
   return { ...ck.state, configHash: hash };
 }

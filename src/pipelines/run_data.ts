@@ -3,6 +3,7 @@ import { ExperimentConfig } from '../config/experiment_config';
 import { DatasetRecord, PairRecord } from '../data/dataset_spec';
 import { paddingFraction, planBatches } from '../data/length_batches';
 import { loadDataset, ReadStats, recordTexts } from '../data/read_dataset';
+import { ReaderRegistry } from '../data/readers/reader_registry';
 import { normalizeSentence } from '../data/sentence_key';
 import { splitByRatio } from '../data/split_dataset';
 import { TrainData } from '../distill/train_data';
@@ -61,28 +62,28 @@ function tokenize(model: SentenceModel, texts: string[]): { ids: Int32Array[]; t
  * teacher embeddings from the cache (computing what is missing), and the dev
  * evaluators.
  */
-export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, runDir: string, quiet?: boolean): Promise<RunData> {
-  const { records: all, stats } = await loadDataset(cfg.data.train);
+export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, runDir: string, opts: { quiet?: boolean; readers?: ReaderRegistry } = {}): Promise<RunData> {
+  const { records: all, stats } = await loadDataset(cfg.data.train, opts.readers);
   const split = cfg.data.dev_ratio ? splitByRatio(all, cfg.data.dev_ratio, cfg.seed) : { train: all, dev: [] };
   const triplets = cfg.data.train.kind === 'triplets';
   const { texts, rows } = indexSentences(split.train);
   const trainRows = triplets ? rows : [...new Set(rows.flat())].map((i) => [i]);
   const { ids, truncated } = tokenize(student, texts);
   const cache = cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', embeddingDim(teacher));
-  const progress = new Progress('teacher', 1, 'sent', process.stderr, quiet);
+  const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
   const onProgress = (d: number, n: number) => (progress.setTotal(n), progress.update(d));
   const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress });
   const data: TrainData = { ids, teacher: te.embeddings, teacherDim: cache.dim, padId: student.tokenizer.padId, rows: trainRows };
-  const dev = await devEvaluators(cfg, split.dev, teacher, student, cache);
+  const dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers);
   const lengths = trainRows.map((r) => Math.max(...r.map((i) => ids[i].length)));
   const padding = paddingFraction(lengths, planBatches(lengths, cfg.train.batch_size, new Rng(cfg.seed), cfg.train.bucketed));
   return { data, texts, evaluators: dev.evaluators, devSource: dev.source, stats, truncated, paddingFraction: padding, teacherComputed: te.computed, teacherCached: te.cached };
 }
 
-async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], teacher: SentenceModel, student: SentenceModel, cache: TeacherCache): Promise<{ evaluators: Evaluator[]; source: string | null }> {
+async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], teacher: SentenceModel, student: SentenceModel, cache: TeacherCache, readers?: ReaderRegistry): Promise<{ evaluators: Evaluator[]; source: string | null }> {
   if (cfg.data.dev) {
     if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
-    const pairs = (await loadDataset(cfg.data.dev)).records as PairRecord[];
+    const pairs = (await loadDataset(cfg.data.dev, readers)).records as PairRecord[];
     return { evaluators: [new StsEvaluator(pairs)], source: cfg.data.dev.path };
   }
   if (!heldOut.length) return { evaluators: [], source: null };

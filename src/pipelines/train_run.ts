@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
-import { configToObject } from '../config/parse_config';
 import { currentBackend } from '../backend/select_backend';
 import { checkpointDir, pruneCheckpoints, saveCheckpoint } from '../distill/checkpoint';
 import { saveBestModel } from '../distill/best_model';
@@ -24,7 +23,7 @@ import { loadRunModels, RunModels } from './run_models';
 import { prepareRunData, RunData } from './run_data';
 import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
 import { startTracking } from '../tracking/run_tracking';
-import { LossRegistry } from '../losses/loss_registry';
+import { ConfigRegistries, configToObject } from '../config/parse_config';
 
 export type { ModelRow, TrainRunSummary } from './run_summary';
 
@@ -39,8 +38,8 @@ export interface TrainRunOptions {
   evaluators?: Evaluator[];
   /** Extra loop callbacks, called after metrics, evaluation and checkpointing. */
   callbacks?: TrainCallback[];
-  /** The registry the config was parsed with, when it holds user-registered losses. */
-  losses?: LossRegistry;
+  /** The registries the config was parsed with, when they hold user-registered losses or readers. */
+  registries?: ConfigRegistries;
   /** Called after every optimizer step (tests check the tensor count here). */
   onStep?: (step: number) => void;
 }
@@ -54,13 +53,13 @@ export interface TrainRunOptions {
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const folder = openRunFolder(cfg, opts);
-  const models = loadRunModels(cfg, opts.losses);
+  const models = loadRunModels(cfg, opts.registries?.losses);
   try {
     const { runDir } = folder;
     fs.mkdirSync(runDir, { recursive: true });
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
     logModels(cfg, models, log);
-    const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, opts.quiet);
+    const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers });
     logData(data, log);
     const evaluators = [...data.evaluators, ...(opts.evaluators ?? [])];
     let state = initialState(cfg.seed, folder.hash);

@@ -83,10 +83,10 @@ test('a loss registered by user code declares its own option, which is validated
   });
   const file = path.join(tmpDir(), 'custom.yaml');
   fs.writeFileSync(file, 'teacher: {model: m}\nstudent: {layers: 3}\ndata: {train: {path: x.tsv, kind: sentences}}\nlosses: [{name: scaled_mse, scale: 3}, {name: mse}]\n');
-  const cfg = loadConfig(file, [], registry);
+  const cfg = loadConfig(file, [], { losses: registry });
   assert.deepEqual(cfg.losses[0], { name: 'scaled_mse', weight: 1, options: { scale: 3 } });
-  assert.throws(() => loadConfig(file, ['losses=[{name: scaled_mse, scale: 0}]'], registry), /custom\.yaml: key "losses\[0\]\.scale" must be > 0; got 0/);
-  assert.throws(() => loadConfig(file, ['losses=[{name: scaled_mse, scael: 2}]'], registry), /valid: name, weight, scale/);
+  assert.throws(() => loadConfig(file, ['losses=[{name: scaled_mse, scale: 0}]'], { losses: registry }), /custom\.yaml: key "losses\[0\]\.scale" must be > 0; got 0/);
+  assert.throws(() => loadConfig(file, ['losses=[{name: scaled_mse, scael: 2}]'], { losses: registry }), /valid: name, weight, scale/);
   // The caller owns its registry: a fresh one (the default) does not know the custom loss.
   assert.throws(() => loadConfig(file), /key "losses\[0\]\.name" must be one of mse, .*; got "scaled_mse"/);
   assert.throws(() => registry.register(mseLoss), /a loss named "mse" is already registered/);

@@ -41,7 +41,7 @@ async function main() {
     bad = String(e instanceof Error ? e.message : e);
   }
   const before = distill.tf.memory().numTensors;
-  const s = await distill.trainRun(cfg, { quiet: true, log: () => {}, losses });
+  const s = await distill.trainRun(cfg, { quiet: true, log: () => {}, registries: { losses } });
   console.log(JSON.stringify({ steps: s.steps, tensorsBefore: before, tensorsAfter: distill.tf.memory().numTensors, bad, metrics: require('fs').readFileSync(${JSON.stringify(path.join(dir, 'run', 'metrics.jsonl'))}, 'utf8') }));
 }
 main().catch((e) => { console.error(e); process.exit(1); });
