@@ -68,11 +68,6 @@ export class Trainer {
     return this.parts.optimizer.step;
   }
 
-  /** Every variable the optimizer updates: the student's and the losses' projection heads. */
-  get trainable(): Map<string, tf.Variable> {
-    return this.params;
-  }
-
   trainStep(micro: StepBatch[], lr: number): StepResult {
     const grads = new Map<string, tf.Tensor>();
     const terms = this.parts.losses.map(() => 0);

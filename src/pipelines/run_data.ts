@@ -1,12 +1,12 @@
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { DatasetRecord, PairRecord } from '../data/dataset_spec';
-import { paddingFraction, planBatches } from '../data/length_batches';
+import { paddingFraction } from '../data/length_batches';
 import { loadDataset, ReadStats, recordTexts } from '../data/read_dataset';
 import { ReaderRegistry } from '../data/readers/reader_registry';
 import { normalizeSentence } from '../data/sentence_key';
 import { splitByRatio } from '../data/split_dataset';
-import { TrainData } from '../distill/train_data';
+import { planEpoch, rowLengths, TrainData } from '../distill/train_data';
 import { Evaluator } from '../eval/evaluator';
 import { MseEvaluator } from '../eval/mse_evaluator';
 import { StsEvaluator } from '../eval/sts_evaluator';
@@ -16,7 +16,6 @@ import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { Rng } from '../util/rng';
 import { openTeacherCache } from './cache_teacher';
 
 export interface RunData {
@@ -75,8 +74,9 @@ export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceMod
   const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress });
   const data: TrainData = { ids, teacher: te.embeddings, teacherDim: cache.dim, padId: student.tokenizer.padId, rows: trainRows };
   const dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers);
-  const lengths = trainRows.map((r) => Math.max(...r.map((i) => ids[i].length)));
-  const padding = paddingFraction(lengths, planBatches(lengths, cfg.train.batch_size, new Rng(cfg.seed), cfg.train.bucketed));
+  // The first epoch's plan, as the loop will make it: its padding is the run's.
+  const lengths = rowLengths(data);
+  const padding = paddingFraction(lengths, planEpoch(lengths, cfg.train.batch_size, cfg.seed, cfg.train.bucketed).batches);
   return { data, texts, evaluators: dev.evaluators, devSource: dev.source, stats, truncated, paddingFraction: padding, teacherComputed: te.computed, teacherCached: te.cached };
 }
 

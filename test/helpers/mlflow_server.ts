@@ -68,3 +68,11 @@ export class MlflowServer {
     }
   }
 }
+
+/** A real MLflow server on a free port, answering its API. */
+export async function startMlflowServer(): Promise<MlflowServer> {
+  const server = new MlflowServer(await freePort());
+  server.start();
+  await server.ready();
+  return server;
+}

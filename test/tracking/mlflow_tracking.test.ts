@@ -10,7 +10,7 @@ import { MlflowClient } from '../../src/tracking/mlflow_client';
 import { MlflowTracker } from '../../src/tracking/mlflow_tracker';
 import { flattenParams } from '../../src/tracking/flatten_params';
 import { CLI, ROOT } from '../helpers/env';
-import { MlflowServer, freePort } from '../helpers/mlflow_server';
+import { MlflowServer, freePort, startMlflowServer } from '../helpers/mlflow_server';
 import { tinyRun } from '../helpers/tiny_run';
 
 type Entry = Record<string, number>;
@@ -34,9 +34,7 @@ describe('MLflow tracking against a real server', () => {
   let client: MlflowClient;
   before(async () => {
     await selectBackend('tensorflow');
-    server = new MlflowServer(await freePort());
-    server.start();
-    await server.ready();
+    server = await startMlflowServer();
     client = new MlflowClient(server.uri);
   });
   after(async () => {

@@ -11,7 +11,7 @@ import { MlflowTracker } from '../../src/tracking/mlflow_tracker';
 import { startTracking } from '../../src/tracking/run_tracking';
 import { ROOT, tmpDir } from '../helpers/env';
 import { FailingProxy } from '../helpers/failing_proxy';
-import { MlflowServer, freePort } from '../helpers/mlflow_server';
+import { MlflowServer, startMlflowServer } from '../helpers/mlflow_server';
 
 function config(uri: string, runDir: string, extra: string[] = []): ExperimentConfig {
   return loadConfig(path.join(ROOT, 'configs', 'quickstart.yaml'), [
@@ -56,9 +56,7 @@ describe('MLflow tracking through a transient failure of the params request', ()
   let server: MlflowServer;
   let client: MlflowClient;
   before(async () => {
-    server = new MlflowServer(await freePort());
-    server.start();
-    await server.ready();
+    server = await startMlflowServer();
     client = new MlflowClient(server.uri);
   });
   after(async () => {
