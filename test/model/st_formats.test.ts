@@ -38,14 +38,13 @@ describe('sentence-transformers folders of every format', () => {
   const root = tmpDir('distill-stfmt-');
   const input = path.join(root, 'in.txt');
   const dir = (name: string) => path.join(root, name);
-  const reference = (name: string) => readF32(path.join(root, `${name}.ref.f32`));
+  const reference = (name: string) => readF32(`${dir(name)}.ref.f32`);
 
   before(async () => {
     await selectBackend('tensorflow');
     fs.writeFileSync(input, SENTENCES.join('\n') + '\n');
-    for (const [name, args] of Object.entries(MODELS)) {
-      runPython('make_st_model.py', ['--out', dir(name), ...args, '--input', input, '--output', path.join(root, `${name}.ref.f32`)]);
-    }
+    const specs = Object.entries(MODELS).flatMap(([name, args]) => ['--spec', ['--out', dir(name), ...args].join(' ')]);
+    runPython('make_st_model.py', ['--input', input, ...specs]);
   });
 
   for (const name of Object.keys(MODELS)) {
@@ -94,6 +93,11 @@ describe('sentence-transformers folders of every format', () => {
     const report = await exportModel({ model: dir('dense'), out, format: 'onnx', verify: true, tolerance: TOL, verifySentences: SENTENCES });
     assert.ok(report.verify!.maxAbsDiff <= TOL);
     assert.ok(fs.existsSync(path.join(out, '2_Dense', 'model.safetensors')), "the Dense weights stay for sentence-transformers' ONNX backend");
+    // onnx.checker (full), then Python onnxruntime with the transformers tokenizer from the export folder.
+    const py = path.join(root, 'onnx-dense.f32');
+    const checked = JSON.parse(runPython('onnx_check.py', ['--dir', out, '--input', input, '--output', py]).trim().split('\n').pop()!);
+    assert.deepEqual(checked.outputs, ['token_embeddings', 'sentence_embedding', 'last_hidden_state']);
+    assert.ok(maxAbsDiff(readF32(py), reference('dense')) <= TOL, `python onnxruntime vs sentence-transformers ${maxAbsDiff(readF32(py), reference('dense'))}`);
     const m = loadSentenceModel(dir('dense'));
     try {
       const enc = await OnnxEncoder.open(path.join(out, 'onnx', 'model.onnx'));
