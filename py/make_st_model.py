@@ -4,7 +4,8 @@ Each --spec is one model's options (one process builds them all, importing torch
 --dense N adds a Dense module (pooled width -> N, --activation) before Normalize.
 --legacy rewrites modules.json and 1_Pooling/config.json the way sentence-transformers 2.x wrote
 them (module paths `sentence_transformers.models.*`, `pooling_mode_*_tokens` booleans).
---prompts adds prompts and a similarity function to config_sentence_transformers.json.
+--prompts adds prompts and a similarity function to config_sentence_transformers.json;
+--default-prompt NAME makes one of them the prompt every sentence gets.
 With --input, writes each model's embeddings of those lines (raw float32) to <out>.ref.f32.
 """
 import argparse, json, os, shlex
@@ -24,6 +25,7 @@ p.add_argument("--no-dense-bias", action="store_true")
 p.add_argument("--normalize", action="store_true")
 p.add_argument("--legacy", action="store_true")
 p.add_argument("--prompts", action="store_true")
+p.add_argument("--default-prompt", help="name of the prompt sentence-transformers prefixes by default")
 
 import numpy as np
 import torch
@@ -68,6 +70,8 @@ def build(a):
     if a.normalize:
         modules.append(Normalize())
     kw = {"prompts": {"query": "query: ", "passage": "passage: "}, "similarity_fn_name": "dot"} if a.prompts else {}
+    if a.default_prompt:
+        kw["default_prompt_name"] = a.default_prompt
     model = SentenceTransformer(modules=modules, device="cpu", **kw)
     model.save(a.out, create_model_card=False)
 

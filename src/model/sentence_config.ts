@@ -27,10 +27,6 @@ export function parseSentenceConfig(raw: Record<string, unknown>, file: string):
   if (def !== null && !(typeof def === 'string' && def in prompts)) {
     throw new DistillError(`key "default_prompt_name": ${JSON.stringify(def)} is not one of the prompts (${Object.keys(prompts).join(', ')})`, file);
   }
-  if (def !== null && (prompts as Record<string, string>)[def] !== '') {
-    // sentence-transformers prefixes this prompt to every sentence; we encode sentences as given.
-    throw new DistillError(`key "default_prompt_name": a default prompt (${JSON.stringify(def)}) is not supported; set it to null`, file);
-  }
   const sim = raw.similarity_fn_name ?? null;
   if (sim !== null && !(SIMILARITY_FUNCTIONS as readonly unknown[]).includes(sim)) {
     throw new DistillError(`key "similarity_fn_name": unsupported ${JSON.stringify(sim)}; supported: ${SIMILARITY_FUNCTIONS.join(', ')}`, file);
@@ -44,4 +40,9 @@ export function parseSentenceConfig(raw: Record<string, unknown>, file: string):
 /** What we write: the file as read, with model_type so sentence-transformers 5+ loads it as a SentenceTransformer. */
 export function sentenceConfigToJson(c: SentenceConfig): Record<string, unknown> {
   return { ...c.raw, model_type: c.raw.model_type ?? 'SentenceTransformer', prompts: c.prompts, default_prompt_name: c.defaultPromptName, similarity_fn_name: c.similarityFnName };
+}
+
+/** The prompt sentence-transformers prefixes to every sentence by default ('' for none). */
+export function defaultPrompt(c: SentenceConfig): string {
+  return c.defaultPromptName === null ? '' : c.prompts[c.defaultPromptName];
 }

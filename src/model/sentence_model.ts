@@ -6,8 +6,9 @@ import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './poolin
 import { DenseConfig, denseConfigToJson, isDenseWeight, loadDenseWeights, parseDenseConfig, saveDenseWeights } from './dense';
 import { ModuleKind, moduleKind, WRITTEN_MODULE_TYPES } from './module_types';
 import { readJson } from './read_json';
-import { emptySentenceConfig, parseSentenceConfig, SentenceConfig, sentenceConfigToJson } from './sentence_config';
+import { defaultPrompt, emptySentenceConfig, parseSentenceConfig, SentenceConfig, sentenceConfigToJson } from './sentence_config';
 import { loadTokenizer } from '../tokenizer/load_tokenizer';
+import { promptedTokenizer } from '../tokenizer/prompted_tokenizer';
 import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
 import { writeFileChecked } from '../util/atomic_write';
@@ -108,7 +109,11 @@ export function loadSentenceModel(dir: string): SentenceModel {
   }
   const { pooling, dense, normalize } = readModules(dir, config.hiddenSize);
   const sentenceConfig = readSentenceConfig(dir);
-  const tokenizer = loadTokenizer(dir);
+  const prompt = defaultPrompt(sentenceConfig);
+  if (prompt !== '' && pooling.includePrompt === false) {
+    throw new DistillError(`a default prompt with include_prompt false (prompt tokens left out of pooling) is not supported; set default_prompt_name to null in config_sentence_transformers.json or include_prompt to true`, dir);
+  }
+  const tokenizer = promptedTokenizer(loadTokenizer(dir), prompt);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new DistillError(`tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocabSize}`, dir);
   }

@@ -26,8 +26,9 @@ const SENTENCES = [
   'ok',
 ];
 const MODELS: Record<string, string[]> = {
-  // 6.x names, `pooling_mode` as a list in an order the 2.x booleans cannot say, prompts and similarity.
-  v6: ['--pooling', 'mean,cls', '--normalize', '--prompts'],
+  // 6.x names, `pooling_mode` as a list in an order the 2.x booleans cannot say, prompts (one of them
+  // prefixed to every sentence by default) and similarity.
+  v6: ['--pooling', 'mean,cls', '--normalize', '--prompts', '--default-prompt', 'query'],
   // 2.x names and `pooling_mode_*` booleans; max + mean concatenate as max then mean.
   legacy: ['--pooling', 'max,mean', '--legacy'],
   // 6.x with a Dense module (pooled 32 -> 16, Tanh) before Normalize.
@@ -78,6 +79,7 @@ describe('sentence-transformers folders of every format', () => {
     const st = JSON.parse(fs.readFileSync(path.join(saved[0], 'config_sentence_transformers.json'), 'utf8'));
     assert.deepEqual(st.prompts, { document: '', passage: 'passage: ', query: 'query: ' });
     assert.equal(st.similarity_fn_name, 'dot');
+    assert.equal(st.default_prompt_name, 'query');
     // Written in the format every version reads: 2.x type names and pooling booleans.
     const modules = JSON.parse(fs.readFileSync(path.join(saved[2], 'modules.json'), 'utf8'));
     assert.deepEqual(modules.map((m: { type: string }) => m.type.split('.').pop()), ['Transformer', 'Pooling', 'Dense', 'Normalize']);
@@ -156,6 +158,14 @@ describe('sentence-transformers folders of every format', () => {
     assert.throws(() => loadSentenceModel(bad), (e: unknown) => e instanceof DistillError
       && /module 2 has unsupported type "sentence_transformers\.models\.LayerNorm"; supported: .*sentence_transformers\.base\.modules\.transformer\.Transformer.*sentence_transformers\.models\.Dense/.test(e.message)
       && e.message.includes(file));
+  });
+
+  test('a default prompt with prompt tokens left out of pooling is refused, naming both keys', () => {
+    const bad = path.join(root, 'bad-prompt');
+    fs.cpSync(dir('v6'), bad, { recursive: true });
+    const file = path.join(bad, '1_Pooling', 'config.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), include_prompt: false }));
+    assert.throws(() => loadSentenceModel(bad), /default prompt with include_prompt false .*default_prompt_name/);
   });
 
   test('a Dense module we cannot compute is refused by key', () => {
