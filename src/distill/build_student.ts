@@ -73,5 +73,6 @@ export function layerTable(student: Student, teacherLayers: number): string {
     return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init)`;
   }
   const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  teacher layer ${t}`);
-  return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows].join('\n');
+  const dense = student.model.dense.map((d, i) => `  Dense ${i} (${d.inFeatures}->${d.outFeatures})  <-  teacher Dense ${i}`);
+  return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows, ...dense].join('\n');
 }

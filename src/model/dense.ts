@@ -75,10 +75,12 @@ export function loadDenseWeights(dir: string, cfg: DenseConfig, i: number): Map<
     return t.data as Float32Array;
   };
   const { inFeatures: n, outFeatures: m } = cfg;
+  // Both checked before any tensor exists, so a bad file leaks nothing.
   const w = get('linear.weight', [m, n]);
+  const b = cfg.bias ? get('linear.bias', [m]) : undefined;
   const out = new Map<string, tf.Tensor>();
   out.set(denseWeightName(i, 'weight'), tf.tidy(() => tf.tensor2d(w, [m, n]).transpose()));
-  if (cfg.bias) out.set(denseWeightName(i, 'bias'), tf.tensor1d(get('linear.bias', [m])));
+  if (b) out.set(denseWeightName(i, 'bias'), tf.tensor1d(b));
   return out;
 }
 

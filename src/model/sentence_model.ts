@@ -53,7 +53,9 @@ function readModules(dir: string, hidden: number): Modules {
   const modules = readJson(file) as unknown as Array<{ type?: string; path?: string }>;
   if (!Array.isArray(modules)) throw new DistillError('expected a JSON array of modules', file);
   const order: ModuleKind[] = ['transformer', 'pooling', 'dense', 'normalize'];
-  const out: Modules = { pooling: undefined as unknown as PoolingConfig, dense: [], normalize: false };
+  let pooling: PoolingConfig | undefined;
+  const dense: Modules['dense'] = [];
+  let normalize = false;
   let last = -1;
   modules.forEach((m, i) => {
     const kind = moduleKind(m.type, i, file);
@@ -62,20 +64,20 @@ function readModules(dir: string, hidden: number): Modules {
       throw new DistillError(`module ${i} (${kind}) is out of place; expected Transformer, Pooling, any Dense, then Normalize`, file);
     }
     last = rank;
-    const mdir = path.join(dir, m.path ?? '');
+    const mdir = path.join(dir, m.path ?? (kind === 'pooling' ? '1_Pooling' : ''));
     const cfg = path.join(mdir, 'config.json');
     if ((kind === 'pooling' || kind === 'dense') && !fs.existsSync(cfg)) throw new DistillError(`missing ${kind} config referenced by modules.json (module ${i})`, cfg);
-    if (kind === 'pooling') out.pooling = parsePoolingConfig(readJson(cfg), cfg);
-    if (kind === 'dense') out.dense.push({ config: parseDenseConfig(readJson(cfg), cfg), dir: mdir });
-    if (kind === 'normalize') out.normalize = true;
+    if (kind === 'pooling') pooling = parsePoolingConfig(readJson(cfg), cfg);
+    if (kind === 'dense') dense.push({ config: parseDenseConfig(readJson(cfg), cfg), dir: mdir });
+    if (kind === 'normalize') normalize = true;
   });
-  if (!out.pooling) throw new DistillError('modules.json has no Pooling module', file);
-  let width = out.pooling.dimension * out.pooling.modes.length;
-  out.dense.forEach(({ config, dir: d }) => {
+  if (!pooling) throw new DistillError('modules.json has no Pooling module', file);
+  let width = pooling.dimension * pooling.modes.length;
+  for (const { config, dir: d } of dense) {
     if (config.inFeatures !== width) throw new DistillError(`Dense in_features ${config.inFeatures} does not match the ${width}-wide input it gets`, path.join(d, 'config.json'));
     width = config.outFeatures;
-  });
-  return out;
+  }
+  return { pooling, dense, normalize };
 }
 
 function readSentenceConfig(dir: string): SentenceConfig {
