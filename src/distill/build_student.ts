@@ -3,6 +3,7 @@ import { StudentSpec } from '../config/experiment_config';
 import { BertConfig } from '../model/bert_config';
 import { expectedBertShapes, layerPrefix, BertWeights } from '../model/bert_weights';
 import { SentenceModel } from '../model/sentence_model';
+import { isDenseWeight } from '../model/dense';
 import { DistillError } from '../util/errors';
 import { chooseLayers } from './layer_choice';
 
@@ -17,9 +18,10 @@ export interface Student {
 /**
  * The student: by default a subset of the teacher's layers (the sentence-
  * transformers / DMetaSoul recipe) with the teacher's embeddings, width,
- * tokenizer and pooling, so it starts in the teacher's space. With
- * `hidden_size` it is a fresh encoder of that width (BERT init), sharing only
- * the tokenizer and pooling; losses add learned projections where widths differ.
+ * tokenizer, pooling and Dense modules (trained with the layers), so it
+ * starts in the teacher's space. With `hidden_size` it is a fresh encoder of
+ * that width (BERT init), sharing only the tokenizer and pooling; losses add
+ * learned projections where widths differ.
  */
 export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 42): Student {
   const maxSeqLength = Math.min(spec.max_seq_length ?? teacher.maxSeqLength, teacher.config.maxPositionEmbeddings);
@@ -29,7 +31,7 @@ export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 4
   // Variables get the engine's own unique names; the map keys stay the Hugging Face names.
   // A variable shares the teacher tensor's buffer until its first update replaces it.
   const add = (to: string, from: string) => variables.set(to, tf.variable(teacher.weights.get(from)!, true));
-  for (const name of teacher.weights.keys()) if (name.startsWith('embeddings.')) add(name, name);
+  for (const name of teacher.weights.keys()) if (name.startsWith('embeddings.') || isDenseWeight(name)) add(name, name);
   kept.forEach((t, s) => {
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
@@ -59,7 +61,8 @@ function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: n
     init.dispose();
   }
   const pooling = { ...teacher.pooling, dimension: H };
-  return { model: { ...teacher, config, pooling, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: null, variables };
+  // The teacher's Dense modules take its width; a fresh student of another width starts without them.
+  return { model: { ...teacher, config, pooling, dense: [], weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: null, variables };
 }
 
 /** The table printed at start: which teacher layer each student layer came from. */
@@ -70,5 +73,6 @@ export function layerTable(student: Student, teacherLayers: number): string {
     return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init)`;
   }
   const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  teacher layer ${t}`);
-  return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows].join('\n');
+  const dense = student.model.dense.map((d, i) => `  Dense ${i} (${d.inFeatures}->${d.outFeatures})  <-  teacher Dense ${i}`);
+  return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows, ...dense].join('\n');
 }

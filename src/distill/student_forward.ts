@@ -1,7 +1,7 @@
 import * as tf from '../backend/tf';
 import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { bertForward, BertOutputs } from '../model/bert_encoder';
-import { l2Normalize, pool } from '../model/pooling';
+import { sentenceHead } from '../model/sentence_head';
 import { SentenceModel } from '../model/sentence_model';
 import { LossNeeds, StudentOutputs } from '../losses/distill_loss';
 
@@ -23,9 +23,9 @@ export function encoderForward(model: SentenceModel, inputs: ReturnType<typeof b
 /** The student's outputs for the losses: embedding, pooled last layer, and layer-wise tensors when asked. */
 export function studentForward(model: SentenceModel, inputs: ReturnType<typeof batchTensors>, needs: LossNeeds, groupSize = 1): StudentOutputs {
   const out = encoderForward(model, inputs, needs);
-  const pooled = pool(model.pooling, out.lastHiddenState, inputs.attentionMask);
+  const { pooled, embedding } = sentenceHead(model, out.lastHiddenState, inputs.attentionMask);
   return {
-    embedding: model.normalize ? l2Normalize(pooled) : pooled,
+    embedding,
     pooled,
     hiddenStates: out.hiddenStates,
     attentions: out.attentions,

@@ -1,5 +1,7 @@
 import { SentenceModel } from '../model/sentence_model';
 import { layerPrefix } from '../model/bert_weights';
+import { DenseActivation, denseWeightName } from '../model/dense';
+import { headDim } from '../model/sentence_head';
 import { DistillError } from '../util/errors';
 import { DataType, OnnxGraph } from './onnx_graph';
 import { quantizePerChannel } from './quantize_int8';
@@ -14,10 +16,11 @@ export interface OnnxExportOptions {
 
 /**
  * The whole sentence encoder as one ONNX graph: embeddings, every layer,
- * pooling and (when the model has it) L2 normalisation. Inputs are int64
- * [batch, sequence] with dynamic axes; outputs `token_embeddings` and
- * `sentence_embedding`. With int8, every dense and embedding matrix is stored
- * as per-channel int8 with a DequantizeLinear in front (QDQ weights).
+ * pooling, Dense modules and (when the model has it) L2 normalisation. Inputs
+ * are int64 [batch, sequence] with dynamic axes; outputs `token_embeddings`,
+ * `sentence_embedding` and `last_hidden_state` (= token_embeddings). With
+ * int8, every dense and embedding matrix is stored as per-channel int8 with a
+ * DequantizeLinear in front (QDQ weights).
  */
 export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { bytes: Uint8Array; weightBytes: number } {
   if (!SUPPORTED_OPSETS.includes(opts.opset)) throw new DistillError(`unsupported opset ${opts.opset}; supported: ${SUPPORTED_OPSETS.join(', ')}`, '--opset');
@@ -85,6 +88,8 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
     h = layerNorm(g.op('Add', [ffn, h1]), `${p}output.LayerNorm`);
   }
   g.op('Identity', [h], {}, 'token_embeddings');
+  // The same tensor under the name transformers.js and sentence-transformers' ONNX backend (optimum) read.
+  g.op('Identity', [h], {}, 'last_hidden_state');
   // Pooling, as sentence-transformers' Pooling module, then Normalize.
   const m3 = g.op('Unsqueeze', [maskF, g.ints('axis2', [2])]);
   const axis1 = g.ints('axis1', [1]);
@@ -105,14 +110,37 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
     }
   });
   let sentence = pooled.length === 1 ? pooled[0] : g.op('Concat', pooled, { axis: 1 });
+  model.dense.forEach((d, i) => {
+    let y = g.op('MatMul', [sentence, matrix(denseWeightName(i, 'weight'), 1)]);
+    if (d.bias) y = g.op('Add', [y, vec(denseWeightName(i, 'bias'))]);
+    sentence = denseActivation(g, d.activation, y);
+  });
   if (model.normalize) {
     const norm = g.op('Sqrt', [g.op('ReduceSum', [g.op('Mul', [sentence, sentence]), axis1], { keepdims: 1 })]);
     sentence = g.op('Div', [sentence, g.op('Max', [norm, g.scalar('eps', 1e-12)])]);
   }
   g.op('Identity', [sentence], {}, 'sentence_embedding');
-  const D = model.pooling.dimension * model.pooling.modes.length;
   g.output('token_embeddings', DataType.FLOAT, ['batch', 'sequence', H]);
-  g.output('sentence_embedding', DataType.FLOAT, ['batch', D]);
-  const doc = `BERT sentence encoder (${cfg.numHiddenLayers} layers, ${H} wide) with ${model.pooling.modes.join('+')} pooling${model.normalize ? ' and L2 normalisation' : ''}${opts.quantize ? ', int8 weights' : ''}`;
+  g.output('sentence_embedding', DataType.FLOAT, ['batch', headDim(model)]);
+  g.output('last_hidden_state', DataType.FLOAT, ['batch', 'sequence', H]);
+  const denseDoc = model.dense.map((d) => ` + Dense ${d.inFeatures}->${d.outFeatures} ${d.activation}`).join('');
+  const doc = `BERT sentence encoder (${cfg.numHiddenLayers} layers, ${H} wide) with ${model.pooling.modes.join('+')} pooling${denseDoc}${model.normalize ? ' and L2 normalisation' : ''}${opts.quantize ? ', int8 weights' : ''}`;
   return { bytes: g.toBytes(opts.opset, doc), weightBytes: g.initializerBytes() };
+}
+
+function denseActivation(g: OnnxGraph, act: DenseActivation, x: string): string {
+  switch (act) {
+    case 'Identity':
+      return x;
+    case 'Tanh':
+      return g.op('Tanh', [x]);
+    case 'ReLU':
+      return g.op('Relu', [x]);
+    case 'Sigmoid':
+      return g.op('Sigmoid', [x]);
+    case 'GELU': {
+      const erf = g.op('Erf', [g.op('Mul', [x, g.scalar('inv_sqrt2', Math.SQRT1_2)])]);
+      return g.op('Mul', [g.op('Mul', [x, g.op('Add', [erf, g.scalar('one', 1)])]), g.scalar('half', 0.5)]);
+    }
+  }
 }

@@ -4,7 +4,7 @@ import * as tf from '../backend/tf';
 export interface StudentOutputs {
   /** The deployed sentence embedding (after pooling and, when the model has it, normalisation). */
   embedding: tf.Tensor2D;
-  /** Pooled last layer before normalisation (IBKD's Z). */
+  /** Pooled last layer, through any Dense modules, before normalisation (IBKD's Z). */
   pooled: tf.Tensor2D;
   /** h^(0..N) when a loss asked for them. */
   hiddenStates?: tf.Tensor3D[];

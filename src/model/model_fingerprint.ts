@@ -34,6 +34,8 @@ export function modelFingerprint(model: SentenceModel): { fingerprint: string; p
   const parts = {
     weights_sha256: weightsDigest(model.weights),
     pooling: model.pooling,
+    // Only when present, so fingerprints (and teacher caches) of models without Dense stay as they were.
+    ...(model.dense.length ? { dense: model.dense } : {}),
     normalize: model.normalize,
     max_seq_length: model.maxSeqLength,
     tokenizer: model.tokenizer.fingerprint(),

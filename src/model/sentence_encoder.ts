@@ -1,7 +1,7 @@
 import * as tf from '../backend/tf';
 import { SentenceModel } from './sentence_model';
 import { bertForward } from './bert_encoder';
-import { l2Normalize, pool } from './pooling';
+import { headDim, sentenceHead } from './sentence_head';
 import { TokenizedBatch, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
 
 /** Sentence embeddings [B, D] for one tokenized batch; the caller owns the result. */
@@ -14,8 +14,7 @@ export function embedBatch(model: SentenceModel, batch: TokenizedBatch): tf.Tens
       attentionMask: mask,
       tokenTypeIds: tf.tensor2d(batch.tokenTypeIds, shape, 'int32'),
     });
-    const pooled = pool(model.pooling, out.lastHiddenState, mask);
-    return model.normalize ? l2Normalize(pooled) : pooled;
+    return sentenceHead(model, out.lastHiddenState, mask).embedding;
   });
 }
 
@@ -36,7 +35,7 @@ export interface EncodeResult {
 }
 
 export function embeddingDim(model: SentenceModel): number {
-  return model.pooling.dimension * model.pooling.modes.length;
+  return headDim(model);
 }
 
 /**

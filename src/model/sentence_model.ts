@@ -3,20 +3,30 @@ import * as path from 'path';
 import { BertConfig, bertConfigToJson, readBertConfig } from './bert_config';
 import { BertWeights, disposeWeights, loadBertWeights, saveBertWeights } from './bert_weights';
 import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './pooling';
+import { DenseConfig, denseConfigToJson, isDenseWeight, loadDenseWeights, parseDenseConfig, saveDenseWeights } from './dense';
+import { ModuleKind, moduleKind, WRITTEN_MODULE_TYPES } from './module_types';
+import { readJson } from './read_json';
+import { defaultPrompt, emptySentenceConfig, parseSentenceConfig, SentenceConfig, sentenceConfigToJson } from './sentence_config';
 import { loadTokenizer } from '../tokenizer/load_tokenizer';
+import { promptedTokenizer } from '../tokenizer/prompted_tokenizer';
 import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
 import { writeFileChecked } from '../util/atomic_write';
 
-/** A sentence-transformers model: BERT encoder, pooling, optional L2 normalisation. */
+/** A sentence-transformers model: BERT encoder, pooling, optional Dense modules, optional L2 normalisation. */
 export interface SentenceModel {
   dir: string;
   config: BertConfig;
+  /** BERT weights, plus each Dense module's under `dense.<i>.` (model/dense). */
   weights: BertWeights;
   tokenizer: SentenceTokenizer;
   pooling: PoolingConfig;
+  /** Dense modules after pooling, in order. */
+  dense: DenseConfig[];
   normalize: boolean;
   maxSeqLength: number;
+  /** config_sentence_transformers.json: prompts and similarity function, carried over on save. */
+  sentenceConfig: SentenceConfig;
   /** Sentences this model instance has encoded; callers and tests read it to prove a cache spared the forward pass. */
   stats: EncodeStats;
 }
@@ -25,55 +35,54 @@ export interface EncodeStats {
   sentencesEncoded: number;
 }
 
-const MODULE_TYPES = {
-  transformer: 'sentence_transformers.models.Transformer',
-  pooling: 'sentence_transformers.models.Pooling',
-  normalize: 'sentence_transformers.models.Normalize',
-};
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'vocab.txt', 'special_tokens_map.json'];
 
-/** Only the parse is bad input; an OS error reading the file propagates as itself (the CLI names file and errno). */
-function readJson(file: string): Record<string, unknown> {
-  const text = fs.readFileSync(file, 'utf8');
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
-  }
-  if (typeof v !== 'object' || v === null) throw new DistillError('invalid JSON (not a JSON object or array)', file);
-  return v as Record<string, unknown>;
+interface Modules {
+  pooling: PoolingConfig;
+  dense: Array<{ config: DenseConfig; dir: string }>;
+  normalize: boolean;
 }
 
-function readModules(dir: string, hidden: number): { pooling: PoolingConfig; normalize: boolean } {
+/** modules.json of any sentence-transformers version: Transformer, Pooling, any Dense, Normalize, in that order. */
+function readModules(dir: string, hidden: number): Modules {
   const file = path.join(dir, 'modules.json');
   if (!fs.existsSync(file)) {
     // A plain Hugging Face folder: sentence-transformers adds mean pooling, and so do we.
-    return { pooling: { modes: ['mean'], dimension: hidden }, normalize: false };
+    return { pooling: { modes: ['mean'], dimension: hidden }, dense: [], normalize: false };
   }
   const modules = readJson(file) as unknown as Array<{ type?: string; path?: string }>;
   if (!Array.isArray(modules)) throw new DistillError('expected a JSON array of modules', file);
+  const order: ModuleKind[] = ['transformer', 'pooling', 'dense', 'normalize'];
   let pooling: PoolingConfig | undefined;
+  const dense: Modules['dense'] = [];
   let normalize = false;
+  let last = -1;
   modules.forEach((m, i) => {
-    switch (m.type) {
-      case MODULE_TYPES.transformer:
-        break;
-      case MODULE_TYPES.pooling: {
-        const pfile = path.join(dir, m.path ?? '1_Pooling', 'config.json');
-        if (!fs.existsSync(pfile)) throw new DistillError('missing pooling config referenced by modules.json', pfile);
-        pooling = parsePoolingConfig(readJson(pfile), pfile);
-        break;
-      }
-      case MODULE_TYPES.normalize:
-        normalize = true;
-        break;
-      default:
-        throw new DistillError(`module ${i} has unsupported type ${JSON.stringify(m.type)}; supported: ${Object.values(MODULE_TYPES).join(', ')}`, file);
+    const kind = moduleKind(m.type, i, file);
+    const rank = order.indexOf(kind);
+    if (rank < last || (rank === last && kind !== 'dense')) {
+      throw new DistillError(`module ${i} (${kind}) is out of place; expected Transformer, Pooling, any Dense, then Normalize`, file);
     }
+    last = rank;
+    const mdir = path.join(dir, m.path ?? (kind === 'pooling' ? '1_Pooling' : ''));
+    const cfg = path.join(mdir, 'config.json');
+    if ((kind === 'pooling' || kind === 'dense') && !fs.existsSync(cfg)) throw new DistillError(`missing ${kind} config referenced by modules.json (module ${i})`, cfg);
+    if (kind === 'pooling') pooling = parsePoolingConfig(readJson(cfg), cfg);
+    if (kind === 'dense') dense.push({ config: parseDenseConfig(readJson(cfg), cfg), dir: mdir });
+    if (kind === 'normalize') normalize = true;
   });
   if (!pooling) throw new DistillError('modules.json has no Pooling module', file);
-  return { pooling, normalize };
+  let width = pooling.dimension * pooling.modes.length;
+  for (const { config, dir: d } of dense) {
+    if (config.inFeatures !== width) throw new DistillError(`Dense in_features ${config.inFeatures} does not match the ${width}-wide input it gets`, path.join(d, 'config.json'));
+    width = config.outFeatures;
+  }
+  return { pooling, dense, normalize };
+}
+
+function readSentenceConfig(dir: string): SentenceConfig {
+  const file = path.join(dir, 'config_sentence_transformers.json');
+  return fs.existsSync(file) ? parseSentenceConfig(readJson(file), file) : emptySentenceConfig();
 }
 
 function readMaxSeqLength(dir: string, cfg: BertConfig): number {
@@ -100,13 +109,27 @@ export function loadSentenceModel(dir: string): SentenceModel {
       bin ? 'only pytorch_model.bin found; convert it to model.safetensors (transformers: model.save_pretrained(dir, safe_serialization=True))'
         : 'missing model.safetensors', dir);
   }
-  const { pooling, normalize } = readModules(dir, config.hiddenSize);
-  const tokenizer = loadTokenizer(dir);
+  const { pooling, dense, normalize } = readModules(dir, config.hiddenSize);
+  const sentenceConfig = readSentenceConfig(dir);
+  const prompt = defaultPrompt(sentenceConfig);
+  if (prompt !== '' && pooling.includePrompt === false) {
+    throw new DistillError(`a default prompt with include_prompt false (prompt tokens left out of pooling) is not supported; set default_prompt_name to null in config_sentence_transformers.json or include_prompt to true`, dir);
+  }
+  const tokenizer = promptedTokenizer(loadTokenizer(dir), prompt);
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new DistillError(`tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocabSize}`, dir);
   }
   const weights = loadBertWeights(weightsFile, config);
-  return { dir, config, weights, tokenizer, pooling, normalize, maxSeqLength: readMaxSeqLength(dir, config), stats: { sentencesEncoded: 0 } };
+  try {
+    dense.forEach((d, i) => loadDenseWeights(d.dir, d.config, i).forEach((t, k) => weights.set(k, t)));
+  } catch (e) {
+    disposeWeights(weights);
+    throw e;
+  }
+  return {
+    dir, config, weights, tokenizer, pooling, dense: dense.map((d) => d.config), normalize, sentenceConfig,
+    maxSeqLength: readMaxSeqLength(dir, config), stats: { sentencesEncoded: 0 },
+  };
 }
 
 /**
@@ -118,21 +141,35 @@ export function loadSentenceModel(dir: string): SentenceModel {
 export function saveSentenceModel(model: SentenceModel, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   writeFileChecked(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
-  saveBertWeights(path.join(dir, 'model.safetensors'), model.weights);
+  saveBertWeights(path.join(dir, 'model.safetensors'), new Map([...model.weights].filter(([k]) => !isDenseWeight(k))));
   for (const f of TOKENIZER_FILES) {
     const src = path.join(model.dir, f);
     if (fs.existsSync(src) && path.resolve(src) !== path.resolve(dir, f)) fs.copyFileSync(src, path.join(dir, f));
   }
-  const modules = [
-    { idx: 0, name: '0', path: '', type: MODULE_TYPES.transformer },
-    { idx: 1, name: '1', path: '1_Pooling', type: MODULE_TYPES.pooling },
-  ];
-  if (model.normalize) modules.push({ idx: 2, name: '2', path: '2_Normalize', type: MODULE_TYPES.normalize });
-  writeFileChecked(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
-  fs.mkdirSync(path.join(dir, '1_Pooling'), { recursive: true });
-  writeFileChecked(path.join(dir, '1_Pooling', 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
-  if (model.normalize) fs.mkdirSync(path.join(dir, '2_Normalize'), { recursive: true });
+  writeModules(model, dir);
   writeFileChecked(path.join(dir, 'sentence_bert_config.json'), JSON.stringify({ max_seq_length: model.maxSeqLength, do_lower_case: false }, null, 2));
+  writeFileChecked(path.join(dir, 'config_sentence_transformers.json'), JSON.stringify(sentenceConfigToJson(model.sentenceConfig), null, 2));
+}
+
+/** modules.json and each module's folder, under the type names every sentence-transformers version loads. */
+function writeModules(model: SentenceModel, dir: string): void {
+  const modules = [{ idx: 0, name: '0', path: '', type: WRITTEN_MODULE_TYPES.transformer }];
+  const add = (kind: ModuleKind, folder: string) => {
+    const idx = modules.length;
+    const rel = `${idx}_${folder}`;
+    modules.push({ idx, name: String(idx), path: rel, type: WRITTEN_MODULE_TYPES[kind] });
+    fs.mkdirSync(path.join(dir, rel), { recursive: true });
+    return path.join(dir, rel);
+  };
+  const pdir = add('pooling', 'Pooling');
+  writeFileChecked(path.join(pdir, 'config.json'), JSON.stringify(poolingConfigToJson(model.pooling), null, 2));
+  model.dense.forEach((d, i) => {
+    const ddir = add('dense', 'Dense');
+    writeFileChecked(path.join(ddir, 'config.json'), JSON.stringify(denseConfigToJson(d), null, 2));
+    saveDenseWeights(ddir, model.weights, d, i);
+  });
+  if (model.normalize) add('normalize', 'Normalize');
+  writeFileChecked(path.join(dir, 'modules.json'), JSON.stringify(modules, null, 2));
 }
 
 export function disposeSentenceModel(model: SentenceModel): void {
