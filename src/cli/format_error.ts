@@ -1,4 +1,5 @@
 import { DistillError } from '../util/errors';
+import { WriteError } from '../util/while_writing';
 
 /**
  * OS errors a user fixes themselves (free space, permissions, a wrong path,
@@ -39,11 +40,11 @@ export function formatError(e: unknown, debug = false): FormattedError {
   return { exitCode: 1, kind: 'internal', message, text: e instanceof Error ? fullStack(e) : message };
 }
 
-/** "checkpoints/x/metrics.jsonl: no space left on device (ENOSPC)", or undefined if not a user-fixable OS error. */
+/** "run/metrics.jsonl: no space left on device (ENOSPC) while writing metrics log entry", or undefined if not a user-fixable OS error. */
 function userOsError(e: unknown): string | undefined {
-  const err = e as NodeJS.ErrnoException;
+  const err = e as WriteError;
   if (!(err instanceof Error) || typeof err.code !== 'string' || !(err.code in USER_OS_ERRORS)) return undefined;
-  const cause = `${USER_OS_ERRORS[err.code]} (${err.code})`;
+  const cause = `${USER_OS_ERRORS[err.code]} (${err.code})${err.writing ? ` while writing ${err.writing}` : ''}`;
   return err.path ? `${err.path}: ${cause}` : `${cause} in ${err.syscall ?? 'a file operation'}`;
 }
 

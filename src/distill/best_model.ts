@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
 import { writeDirAtomic, writeFileChecked } from '../util/atomic_write';
+import { whileWriting } from '../util/while_writing';
 
 /** The one file `best/` holds beyond the sentence-transformers layout: where the model came from. */
 export const BEST_INFO_FILE = 'best_model.json';
@@ -20,9 +21,9 @@ export interface BestModelInfo {
  * only needed to resume, and resuming reads `checkpoints/step-*`.
  */
 export function saveBestModel(dir: string, model: SentenceModel, info: BestModelInfo): void {
-  writeDirAtomic(dir, (tmp) => {
+  whileWriting('best model', () => writeDirAtomic(dir, (tmp) => {
     saveSentenceModel(model, tmp);
     // A plain write is enough inside the temporary folder: writeDirAtomic fsyncs it as a whole.
     writeFileChecked(path.join(tmp, BEST_INFO_FILE), JSON.stringify(info, null, 2) + '\n');
-  });
+  }));
 }

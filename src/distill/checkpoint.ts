@@ -5,6 +5,8 @@ import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { saveSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { writeDirAtomic, writeFileChecked } from '../util/atomic_write';
+import { verifyManifest, writeManifest } from '../util/file_manifest';
+import { whileWriting } from '../util/while_writing';
 import { TrainingState, upgradeState } from './training_state';
 
 export const STATE_FILE = 'training_state.json';
@@ -21,15 +23,18 @@ function tensorsToRaw(ts: Map<string, tf.Tensor>) {
  * Writes a training checkpoint atomically (util/atomic_write): a crash never
  * leaves a folder that looks like a checkpoint but is not. The folder is a
  * loadable sentence-transformers model plus optimizer slots, loss heads and
- * training state; for the serving copy of the best model see best_model.ts.
+ * training state, and a manifest (util/file_manifest) of every file's size
+ * and sha256, written last, so later corruption is detected on load. For the
+ * serving copy of the best model see best_model.ts.
  */
 export function saveCheckpoint(dir: string, model: SentenceModel, state: TrainingState, optimizerSlots: Map<string, tf.Tensor>, heads: Map<string, tf.Tensor>): void {
-  writeDirAtomic(dir, (tmp) => {
+  whileWriting('checkpoint', () => writeDirAtomic(dir, (tmp) => {
     saveSentenceModel(model, tmp);
     writeSafetensors(path.join(tmp, OPTIMIZER_FILE), tensorsToRaw(optimizerSlots));
     if (heads.size) writeSafetensors(path.join(tmp, HEADS_FILE), tensorsToRaw(heads));
     writeFileChecked(path.join(tmp, STATE_FILE), JSON.stringify(state, null, 2));
-  });
+    writeManifest(tmp);
+  }));
 }
 
 export interface LoadedCheckpoint {
@@ -39,10 +44,16 @@ export interface LoadedCheckpoint {
   heads: Map<string, { shape: number[]; data: Float32Array }>;
 }
 
-/** Reads training state and slots, refusing anything that is not one of our complete checkpoints. */
+/**
+ * Reads training state and slots, refusing anything that is not one of our
+ * complete checkpoints, or whose files no longer match its manifest (a
+ * DistillError naming the file). Checkpoints written before manifests have
+ * none and still load, unverified.
+ */
 export function loadCheckpointState(dir: string): LoadedCheckpoint {
   const stateFile = path.join(dir, STATE_FILE);
   if (!fs.existsSync(stateFile)) throw new DistillError(`not a training checkpoint: ${STATE_FILE} is missing`, dir);
+  verifyManifest(dir);
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(fs.readFileSync(stateFile, 'utf8'));

@@ -8,6 +8,7 @@ import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
 import { rowCosines } from '../eval/cosine';
 import { writeDirAtomicAsync, writeFileChecked } from '../util/atomic_write';
+import { whileWritingAsync } from '../util/while_writing';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -57,7 +58,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportReport> {
   if (fs.existsSync(o.out) && !o.force) throw new DistillError('output folder exists; pass --force to replace it', o.out);
   const model = loadSentenceModel(o.model);
   try {
-    const report = await writeDirAtomicAsync(o.out, (tmp) => writeExport(model, tmp, o, opset));
+    const report = await whileWritingAsync(`${o.format} export`, () => writeDirAtomicAsync(o.out, (tmp) => writeExport(model, tmp, o, opset)));
     return { ...report, out: o.out };
   } finally {
     disposeSentenceModel(model);

@@ -19,15 +19,25 @@ export async function finishTracking(tracker: MlflowTracker, runDir: string, tim
 
 /**
  * A failed run still gets its report (what was logged so far) and a FAILED
- * MLflow run; a failure here must not hide the error that ended the run.
+ * MLflow run. Each is best effort: the disk that failed the run may fail the
+ * report too, and the metrics may hold a corrupt line. Such a failure is a
+ * warning; the error that ended the run is the one the caller throws.
  */
-export async function failTracking(tracker: MlflowTracker | null, cfg: ExperimentConfig, runDir: string, metrics: MetricsLog): Promise<void> {
-  try {
-    writeReport(path.join(runDir, 'report.html'), `${cfg.name} (failed)`, metrics.read(), null);
-    if (!tracker) return;
-    await tracker.uploadArtifacts([['report.html', path.join(runDir, 'report.html')], ['config.resolved.json', path.join(runDir, 'config.resolved.json')]]);
-    await tracker.finish('FAILED', 5000);
-  } catch {
-    // The run's own error is what the user needs; the report is best effort here.
-  }
+export async function failTracking(tracker: MlflowTracker | null, cfg: ExperimentConfig, runDir: string, metrics: MetricsLog, log: (line: string) => void): Promise<void> {
+  const report = path.join(runDir, 'report.html');
+  const attempt = async (what: string, f: () => unknown) => {
+    try {
+      await f();
+      return true;
+    } catch (e) {
+      log(`warning: after the run failed, could not ${what}: ${(e as Error).message}`);
+      return false;
+    }
+  };
+  const wrote = await attempt(`write ${report}`, () => writeReport(report, `${cfg.name} (failed)`, metrics.read(), null));
+  if (!tracker) return;
+  const files: Array<[string, string]> = [['config.resolved.json', path.join(runDir, 'config.resolved.json')]];
+  if (wrote) files.unshift(['report.html', report]);
+  await attempt('upload the run files to MLflow', () => tracker.uploadArtifacts(files));
+  await attempt('mark the MLflow run FAILED', () => tracker.finish('FAILED', 5000));
 }

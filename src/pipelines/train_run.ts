@@ -52,7 +52,7 @@ export interface TrainRunOptions {
  */
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const folder = openRunFolder(cfg, opts);
+  const folder = openRunFolder(cfg, { ...opts, log });
   const models = loadRunModels(cfg, opts.registries?.losses);
   try {
     const { runDir } = folder;
@@ -63,7 +63,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     logData(data, log);
     const evaluators = [...data.evaluators, ...(opts.evaluators ?? [])];
     let state = initialState(cfg.seed, folder.hash);
-    const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+    const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'), (m) => log(`warning: ${m}`));
     if (folder.resume) {
       state = restoreCheckpoint(models, folder.resume, folder.hash);
       metrics.truncateAfter(state.step);
@@ -82,7 +82,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       const callbacks: TrainCallback[] = [
         new MetricsCallback(metrics, models.losses.map((l) => l.loss.name), cfg.train.log_every, opts.quiet),
         evalCb,
-        new CheckpointCallback(cfg.checkpoint.every, (s) => (saveState(checkpointDir(runDir, s.step), models, s), pruneCheckpoints(runDir, cfg.checkpoint.keep_last))),
+        new CheckpointCallback(cfg.checkpoint.every, (s) => (metrics.sync(), saveState(checkpointDir(runDir, s.step), models, s), pruneCheckpoints(runDir, cfg.checkpoint.keep_last))),
         ...(opts.callbacks ?? []),
         ...(opts.onStep ? [{ onStep: (e: { step: number }) => opts.onStep!(e.step) }] : []),
       ];
@@ -95,7 +95,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
       return summary;
     } catch (e) {
-      await failTracking(tracker, cfg, runDir, metrics);
+      await failTracking(tracker, cfg, runDir, metrics, log);
       throw e;
     }
   } finally {

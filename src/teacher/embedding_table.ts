@@ -1,3 +1,4 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { Field, FixedSizeList, Float32, makeData, makeVector, RecordBatch, Schema, Table, tableFromIPC, tableToIPC, Utf8, vectorFromArray } from 'apache-arrow';
 import { DistillError } from '../util/errors';
@@ -11,21 +12,50 @@ export interface EmbeddingRows {
   metadata: Record<string, string>;
 }
 
-/** Writes atomically (util/atomic_write), so a killed writer never leaves a file that looks complete. */
+/**
+ * sha256 of what a reader uses: the metadata (but the checksum itself), the
+ * keys and the embedding bytes. Stored in the schema metadata as `sha256`.
+ */
+function tableChecksum(metadata: Record<string, string>, keys: string[], embeddings: Float32Array): string {
+  const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'sha256').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return crypto.createHash('sha256').update(JSON.stringify(meta)).update('\n').update(JSON.stringify(keys)).update('\n')
+    .update(new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength)).digest('hex');
+}
+
+/**
+ * Writes atomically (util/atomic_write), so a killed writer never leaves a
+ * file that looks complete, with a checksum so later corruption is caught.
+ */
 export function writeEmbeddingTable(file: string, rows: EmbeddingRows): void {
   const n = rows.keys.length;
   const child = makeData({ type: new Float32(), length: n * rows.dim, nullCount: 0, data: rows.embeddings });
   const listType = new FixedSizeList(rows.dim, new Field('item', new Float32(), false));
   const base = new Table({ key: vectorFromArray(rows.keys, new Utf8()), embedding: makeVector(makeData({ type: listType, length: n, nullCount: 0, child })) });
-  const meta = new Map(Object.entries({ ...rows.metadata, rows: String(n), dim: String(rows.dim) }));
+  const metadata: Record<string, string> = { ...rows.metadata, rows: String(n), dim: String(rows.dim) };
+  metadata.sha256 = tableChecksum(metadata, rows.keys, rows.embeddings.subarray(0, n * rows.dim));
+  const meta = new Map(Object.entries(metadata));
   const schema = new Schema(base.schema.fields, meta);
   const table = new Table(schema, base.batches.map((b) => new RecordBatch(schema, b.data)));
   writeFileAtomic(file, tableToIPC(table, 'file'));
 }
 
-/** Reads a table written above and checks it is whole: footer magic, row count and width against its own metadata. */
+/**
+ * Reads a table written above and checks it is whole: footer magic, row
+ * count and width against its own metadata, and the checksum. Tables written
+ * before checksums existed have no `sha256` and are read unverified.
+ */
 export function readEmbeddingTable(file: string): EmbeddingRows {
   const bytes = fs.readFileSync(file);
+  try {
+    return decodeTable(file, bytes);
+  } catch (e) {
+    // A flipped bit can break the Arrow structure in ways the decoder reports as a TypeError or RangeError.
+    if (e instanceof DistillError) throw e;
+    throw new DistillError(`corrupt Arrow IPC file (${(e as Error).message})`, file, { cause: e });
+  }
+}
+
+function decodeTable(file: string, bytes: Buffer): EmbeddingRows {
   if (bytes.length < 12 || bytes.subarray(0, 6).toString('latin1') !== 'ARROW1' || bytes.subarray(bytes.length - 6).toString('latin1') !== 'ARROW1') {
     throw new DistillError('not a complete Arrow IPC file (missing "ARROW1" magic; truncated?)', file);
   }
@@ -53,6 +83,10 @@ export function readEmbeddingTable(file: string): EmbeddingRows {
     embeddings.set(flat, r * dim);
     for (let i = 0; i < batch.numRows; i++) keys[r + i] = k.get(i) as string;
     r += batch.numRows;
+  }
+  if (metadata.sha256 !== undefined) {
+    const sha = tableChecksum(metadata, keys, embeddings);
+    if (sha !== metadata.sha256) throw new DistillError(`checksum mismatch (sha256 ${sha.slice(0, 12)}…, stored ${metadata.sha256.slice(0, 12)}…): the file is corrupt`, file);
   }
   return { keys, embeddings, dim, metadata };
 }

@@ -2,7 +2,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DistillError } from '../util/errors';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { quarantine } from '../util/quarantine';
+import { whileWriting } from '../util/while_writing';
 import { EmbeddingRows, readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
+
+const warnToStderr = (m: string) => process.stderr.write(`warning: ${m}\n`);
+
+/** A whole part of another teacher in this folder: a mix-up to report, not corruption to repair. */
+class ForeignPartError extends DistillError {}
 
 /** Parts older than this that are still temporary belong to a writer that died. */
 const STALE_TMP_MS = 60 * 60 * 1000;
@@ -11,7 +18,9 @@ const STALE_TMP_MS = 60 * 60 * 1000;
  * Teacher sentence embeddings on disk, one folder per teacher fingerprint,
  * as Arrow IPC parts keyed by sentence key. Only complete files (renamed into
  * place after an fsync) are ever read; `*.tmp-*` leftovers of a killed writer
- * are ignored and cleaned up.
+ * are ignored and cleaned up. A part that fails its checks (truncated, a
+ * flipped bit against its checksum) is named in a warning and moved aside as
+ * `*.bad-<time>`; its sentences are then missing and get recomputed.
  */
 export class TeacherCache {
   private readonly index = new Map<string, { part: number; row: number }>();
@@ -24,7 +33,7 @@ export class TeacherCache {
   }
 
   /** Opens (creating if needed) the cache of one teacher and loads every complete part. */
-  static open(root: string, fingerprint: string, dim: number, describe: Record<string, unknown> = {}): TeacherCache {
+  static open(root: string, fingerprint: string, dim: number, describe: Record<string, unknown> = {}, warn: (message: string) => void = warnToStderr): TeacherCache {
     const dir = TeacherCache.folder(root, fingerprint);
     fs.mkdirSync(dir, { recursive: true });
     const info = path.join(dir, 'teacher.json');
@@ -36,15 +45,25 @@ export class TeacherCache {
         if (Date.now() - fs.statSync(file).mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
         continue;
       }
-      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.load(file);
+      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.loadOrQuarantine(file, warn);
     }
     return cache;
+  }
+
+  private loadOrQuarantine(file: string, warn: (message: string) => void): void {
+    try {
+      this.load(file);
+    } catch (e) {
+      if (!(e instanceof DistillError) || e instanceof ForeignPartError) throw e;
+      const aside = quarantine(file);
+      warn(`${e.message}; moved it aside to ${path.basename(aside)}, its sentences will be recomputed`);
+    }
   }
 
   private load(file: string): void {
     const rows = readEmbeddingTable(file);
     if (rows.metadata.fingerprint !== this.fingerprint || rows.dim !== this.dim) {
-      throw new DistillError(`cache part belongs to teacher ${rows.metadata.fingerprint} (dim ${rows.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
+      throw new ForeignPartError(`cache part belongs to teacher ${rows.metadata.fingerprint} (dim ${rows.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
     }
     const p = this.parts.push(rows) - 1;
     rows.keys.forEach((k, row) => this.index.set(k, { part: p, row }));
@@ -71,7 +90,7 @@ export class TeacherCache {
   add(keys: string[], embeddings: Float32Array, name = `part-${Date.now()}-${process.pid}.arrow`, metadata: Record<string, string> = {}): string {
     const file = path.join(this.dir, name);
     if (keys.length === 0) return file;
-    writeEmbeddingTable(file, { keys, embeddings, dim: this.dim, metadata: { ...metadata, fingerprint: this.fingerprint } });
+    whileWriting('teacher-cache part', () => writeEmbeddingTable(file, { keys, embeddings, dim: this.dim, metadata: { ...metadata, fingerprint: this.fingerprint } }));
     if (name.startsWith('part-')) this.load(file);
     return file;
   }

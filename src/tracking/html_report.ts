@@ -1,4 +1,5 @@
 import { writeFileAtomic } from '../util/atomic_write';
+import { whileWriting } from '../util/while_writing';
 
 type Entry = Record<string, number>;
 
@@ -60,5 +61,5 @@ ${chart('Throughput (sentences/s)', [series('sentences_per_second')])}
 }
 
 export function writeReport(file: string, title: string, entries: Entry[], summary: Record<string, unknown> | null): void {
-  writeFileAtomic(file, renderReport(title, entries, summary));
+  whileWriting('HTML report', () => writeFileAtomic(file, renderReport(title, entries, summary)));
 }

@@ -111,6 +111,11 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     fs.writeFileSync(path.join(runDir, 'checkpoints', last, 'training_state.json'), '{"version": 7}');
     p = cli(['train', '--resume', runDir]);
     assert.equal(p.status, 2);
+    assert.match(p.stderr, /training_state\.json: \d+ bytes, manifest\.json says \d+/);
+    // A checkpoint from before manifests: the state itself is still checked.
+    fs.rmSync(path.join(runDir, 'checkpoints', last, 'manifest.json'));
+    p = cli(['train', '--resume', runDir]);
+    assert.equal(p.status, 2);
     assert.match(p.stderr, /training_state\.json: foreign or corrupt training state/);
   });
 

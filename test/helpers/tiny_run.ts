@@ -34,3 +34,22 @@ export function tinyRun(opts: { steps: number; every?: number; sentences?: numbe
   ].join('\n') + '\n');
   return { dir, config, teacher };
 }
+
+/**
+ * Another config for the teacher and data of `base` (no second PyTorch
+ * teacher to build): its own run folder `name`, steps and cadence, and
+ * optionally its own teacher cache.
+ */
+export function tinyRunVariant(base: { dir: string; config: string }, name: string, opts: { steps: number; every?: number; ownCache?: boolean }): { config: string; runDir: string } {
+  const runDir = path.join(base.dir, name);
+  const every = opts.every ?? 10;
+  const text = fs.readFileSync(base.config, 'utf8')
+    .replace(/^output_dir: .*$/m, `output_dir: ${runDir}`)
+    .replace(/max_steps: \d+/, `max_steps: ${opts.steps}`)
+    .replace(/eval_every: \d+/, `eval_every: ${every}`)
+    .replace(/checkpoint: \{every: \d+/, `checkpoint: {every: ${every}`)
+    .replace(/cache_dir: [^}]*\}/, opts.ownCache ? `cache_dir: ${path.join(base.dir, `cache-${name}`)}}` : '$&');
+  const config = path.join(base.dir, `${name}.yaml`);
+  fs.writeFileSync(config, text);
+  return { config, runDir };
+}

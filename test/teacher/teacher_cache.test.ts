@@ -1,6 +1,7 @@
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { spawn } from 'child_process';
+import { RecordBatch, Schema, Table, tableFromIPC, tableToIPC } from 'apache-arrow';
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
@@ -10,9 +11,8 @@ import { TeacherCache } from '../../src/teacher/teacher_cache';
 import { teacherFingerprint } from '../../src/teacher/teacher_fingerprint';
 import { teacherEmbeddings } from '../../src/teacher/teacher_embeddings';
 import { cacheTeacher } from '../../src/pipelines/cache_teacher';
-import { normalizeSentence } from '../../src/data/sentence_key';
+import { normalizeSentence, sentenceKey } from '../../src/data/sentence_key';
 import { loadConfig } from '../../src/config/parse_config';
-import { DistillError } from '../../src/util/errors';
 import { CLI, DATA, ROOT, TEACHER_DIR, tmpDir } from '../helpers/env';
 import { stsbDevSentences } from '../helpers/sts_sentences';
 
@@ -80,7 +80,7 @@ describe('teacher cache', () => {
     assert.equal(open(other, root).size, 0);
   });
 
-  test('half-written parts are never trusted: a cut part file is an error, a temp leftover is ignored', async () => {
+  test('half-written parts are never trusted: a cut part is named and moved aside (its rows then count as missing), a temp leftover is ignored', async () => {
     const root = tmpDir();
     const cache = open(model, root);
     await teacherEmbeddings(model, cache, sentences.slice(0, 10));
@@ -88,8 +88,48 @@ describe('teacher cache', () => {
     const bytes = fs.readFileSync(path.join(cache.dir, part));
     fs.writeFileSync(path.join(cache.dir, 'part-zzz.arrow.tmp-1-1'), bytes.subarray(0, 100));
     assert.equal(open(model, root).size, 10);
-    fs.writeFileSync(path.join(cache.dir, 'part-zzz.arrow'), bytes.subarray(0, bytes.length - 50));
-    assert.throws(() => open(model, root), (e: Error) => e instanceof DistillError && /part-zzz\.arrow: not a complete Arrow IPC file/.test(e.message));
+    fs.renameSync(path.join(cache.dir, part), path.join(cache.dir, 'part-zzz.arrow'));
+    fs.truncateSync(path.join(cache.dir, 'part-zzz.arrow'), bytes.length - 50);
+    const warnings: string[] = [];
+    const reopened = TeacherCache.open(root, cache.fingerprint, cache.dim, {}, (m) => warnings.push(m));
+    assert.equal(reopened.size, 0);
+    assert.match(warnings.join('\n'), /part-zzz\.arrow: not a complete Arrow IPC file .*moved it aside to part-zzz\.arrow\.bad-/);
+  });
+
+  test('a flipped bit in a cache part is caught by its checksum: named, moved aside, recomputed, never used', async () => {
+    const root = tmpDir();
+    const some = sentences.slice(0, 12);
+    const first = await teacherEmbeddings(model, open(model, root), some);
+    const dir = open(model, root).dir;
+    const part = path.join(dir, fs.readdirSync(dir).find((f) => f.startsWith('part-'))!);
+    const bytes = fs.readFileSync(part);
+    // Flip one bit inside the stored floats (a row's bytes, found in the file), not in the Arrow framing.
+    const row = Buffer.from(first.embeddings.buffer, first.embeddings.byteOffset + 5 * 4 * 384, 4 * 384);
+    const at = bytes.indexOf(row);
+    assert.ok(at > 0, 'row bytes found in the part');
+    bytes[at + 2 * 4 + 1] ^= 0x01;
+    fs.writeFileSync(part, bytes);
+    const warnings: string[] = [];
+    const cache = TeacherCache.open(root, teacherFingerprint(model).fingerprint, embeddingDim(model), {}, (m) => warnings.push(m));
+    assert.equal(warnings.length, 1);
+    assert.ok(warnings[0].startsWith(`${part}: checksum mismatch`), warnings[0]);
+    assert.ok(!fs.existsSync(part));
+    assert.equal(fs.readdirSync(dir).filter((f) => f.startsWith(path.basename(part) + '.bad-')).length, 1);
+    const used = await teacherEmbeddings(model, cache, some);
+    assert.equal(used.computed, 12);
+    const fresh = await encodeSentences(model, some.map(normalizeSentence));
+    assert.ok(Buffer.from(used.embeddings.buffer).equals(Buffer.from(fresh.embeddings.buffer)), "the embeddings used are the teacher's");
+    // A part written before checksums existed (no sha256 in its metadata) still loads, unverified.
+    const old = path.join(dir, 'part-old.arrow');
+    cache.add([sentenceKey('an old part')], fresh.embeddings.subarray(0, 384), 'part-old.arrow');
+    const t = tableFromIPC(fs.readFileSync(old));
+    const meta = new Map(t.schema.metadata);
+    meta.delete('sha256');
+    const schema = new Schema(t.schema.fields, meta);
+    fs.writeFileSync(old, tableToIPC(new Table(schema, t.batches.map((b) => new RecordBatch(schema, b.data))), 'file'));
+    const again = TeacherCache.open(root, cache.fingerprint, cache.dim, {}, (m) => warnings.push(m));
+    assert.equal(warnings.length, 1, 'no warning for the old part');
+    assert.ok(again.has(sentenceKey('an old part')));
   });
 
   test('cache-teacher shards: a SIGKILLed shard leaves nothing trusted; merge checks every shard', async () => {
