@@ -125,22 +125,28 @@ async function main() {
   const kinds: Moment[] = ['delay', 'checkpoint', 'temp', 'append'];
   const failed: Array<{ attempt: number; args: string; error: string }> = [];
   // Start-up (loading TensorFlow and the models, data, the step-0 evaluation) is about a third of the short run.
+  // A delay covers start-up and about 2 * steps / kills steps, so that N kills fit in one run.
   const startupMs = refSeconds * 1000 * 0.35;
+  const stepMs = (refSeconds * 1000 - startupMs) / steps;
+  const delayMs = startupMs + stepMs * Math.max(1, (2 * steps) / Math.max(1, kills));
+  // The nth event to kill at: checkpoints come every 10 steps and appends every 5, so few of them.
+  const nth: Record<Moment, number> = { delay: 1, checkpoint: 1, temp: 4, append: 2 };
+  const left = new Set<string>();
   let done = 0, restarts = 0, attempts = 0, midTemp = 0, failing = 0, finished = false, fresh = false;
   while (!finished && failing < 3) {
-    const step = newestStep(runDir);
     const args = fs.existsSync(path.join(runDir, 'config.resolved.json')) && !fresh ? ['--resume', runDir] : cfg(runDir);
     if (attempts > 0 && fresh) restarts++;
     fresh = false;
-    const leftMs = startupMs + (refSeconds * 1000 - startupMs) * (1 - (step ?? 0) / steps);
-    const moment = done < kills ? { kind: kinds[Math.floor(rng.next() * kinds.length)], delayMs: Math.round(rng.next() * leftMs), nth: 1 + Math.floor(rng.next() * 4) } : null;
+    const kind = kinds[Math.floor(rng.next() * kinds.length)];
+    const moment = done < kills ? { kind, delayMs: Math.round(rng.next() * delayMs), nth: 1 + Math.floor(rng.next() * nth[kind]) } : null;
     const a = await runTrain(args, runDir, moment);
     attempts++;
     if (a.killedAt) {
       done++;
       failing = 0;
-      const temps = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((f) => f.includes('.tmp-')));
+      const temps = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((f) => f.includes('.tmp-') && !left.has(f)));
       if (temps.length) midTemp++;
+      temps.forEach((t) => left.add(t));
       console.log(`kill ${done}/${kills} (${moment!.kind}): ${a.killedAt}; newest checkpoint: step ${newestStep(runDir) ?? 'none'}${temps.length ? `; left ${temps.join(', ')}` : ''}`);
     } else if (a.code === 0) {
       finished = true;
@@ -168,7 +174,7 @@ async function main() {
   }
   const leftovers = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((f) => /\.(tmp|old)-/.test(f)));
   const ok = finished && worst <= 1e-5 && evalsEqual && loggedEqual && !failed.length;
-  console.log(`kills done: ${done} of ${kills} (${midTemp} left a temporary behind, i.e. landed mid-write); attempts: ${attempts}; fresh restarts (killed before the first checkpoint): ${restarts}`);
+  console.log(`kills done: ${done} of ${kills}${done < kills ? ' (the run finished first)' : ''} (${midTemp} left a temporary behind, i.e. landed mid-write); attempts: ${attempts}; fresh restarts (killed before the first checkpoint): ${restarts}`);
   console.log(`resumes that failed: ${failed.length}${failed.map((f) => `\n  attempt ${f.attempt} (${f.args}): ${f.error}`).join('')}`);
   if (finished) {
     console.log(`final weights vs uninterrupted: max abs difference ${worst.toExponential(2)} (limit 1e-5)`);
