@@ -28,6 +28,12 @@ export interface StopListenerOptions {
   log: (line: string) => void;
   /** Where signals come from (a test passes an emitter). */
   source?: NodeJS.EventEmitter;
+  /**
+   * A repeat of the first signal within this many ms is the same request
+   * (default 1000): Ctrl-C under `npm run` reaches us twice, from the
+   * terminal's process group and forwarded by npm.
+   */
+  repeatWindowMs?: number;
 }
 
 export interface StopListener extends StopRequest {
@@ -45,17 +51,20 @@ export function listenForStop(o: StopListenerOptions): StopListener {
   const source = o.source ?? process;
   const controller = new AbortController();
   let requested: StopSignalName | null = null;
+  let requestedAt = 0;
   const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => [sig, () => onSignal(sig)] as const);
   const dispose = () => {
     for (const [sig, h] of handlers) source.removeListener(sig, h);
   };
   const onSignal = (sig: StopSignalName) => {
+    if (requested === sig && Date.now() - requestedAt < (o.repeatWindowMs ?? 1000)) return;
     if (requested || !o.graceful) {
       dispose();
       o.onImmediate(sig);
       return;
     }
     requested = sig;
+    requestedAt = Date.now();
     o.log(`received ${sig}: stopping after the current step and saving a checkpoint (send it again to stop at once, without saving)`);
     controller.abort(new StopRequested(sig));
   };
