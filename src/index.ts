@@ -44,6 +44,9 @@ export type { LossSpec } from './losses/loss_spec';
 // Training.
 export { trainRun } from './pipelines/train_run';
 export type { TrainRunOptions, TrainRunSummary, ModelRow } from './pipelines/train_run';
+export { TrainingStopped } from './pipelines/training_stopped';
+export { listenForStop, SIGNAL_EXIT_CODES } from './distill/stop_signal';
+export type { StopRequest, StopSignalName } from './distill/stop_signal';
 export { Trainer, NonFiniteLossError } from './distill/trainer';
 export type { TrainerParts, StepResult } from './distill/trainer';
 export { trainLoop } from './distill/train_loop';

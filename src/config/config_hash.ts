@@ -17,7 +17,7 @@ import { ExperimentConfig } from './experiment_config';
  *   the saved state's best score was measured on it: new evaluations after a
  *   resume must be comparable with it (the same goes for a train key that
  *   picks the metric for "best").
- * - train.* except log_every / eval_every: epochs and max_steps set the LR
+ * - train.* except log_every / eval_every / signal_checkpoint: epochs and max_steps set the LR
  *   schedule's length, the rest are optimizer and batching settings. A new
  *   train key is hashed by default: refusing a resume is safer than silently
  *   continuing under different settings.
@@ -27,6 +27,9 @@ import { ExperimentConfig } from './experiment_config';
  * - name, output_dir: labels and locations only (resuming a moved run is fine).
  * - train.log_every, train.eval_every: how often metrics are printed and the
  *   dev set is scored; neither touches weights, optimizer state or the RNG.
+ * - train.signal_checkpoint: whether a SIGINT/SIGTERM saves a checkpoint
+ *   before the run stops; a resumed run continues the same trajectory either
+ *   way (and runs from before the key existed keep their hash).
  * - checkpoint.*: how often and how many states are written.
  * - teacher.cache, teacher.cache_dir, teacher.batch_size: whether and where
  *   the teacher's embeddings are stored and how many sentences it encodes at
@@ -35,7 +38,7 @@ import { ExperimentConfig } from './experiment_config';
  * - tracking.*: where metrics are reported.
  */
 export function configHash(cfg: ExperimentConfig): string {
-  const { log_every: _l, eval_every: _e, ...train } = cfg.train;
+  const { log_every: _l, eval_every: _e, signal_checkpoint: _s, ...train } = cfg.train;
   const trajectory = {
     teacher: { model: cfg.teacher.model },
     student: cfg.student,

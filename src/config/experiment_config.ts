@@ -64,6 +64,8 @@ export interface TrainSpec {
   log_every: number;
   /** Evaluator name that decides "best" (e.g. spearman, mse_to_teacher); default the run's first dev evaluator. */
   metric_for_best?: string;
+  /** On SIGINT/SIGTERM: finish the step and save a checkpoint (true), or stop at once without saving. */
+  signal_checkpoint: boolean;
 }
 
 export interface CheckpointSpec {

@@ -110,6 +110,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
     eval_every: tr.num('eval_every', 0, { min: 0, int: true }),
     log_every: tr.num('log_every', 10, { min: 1, int: true }),
     metric_for_best: tr.optStr('metric_for_best'),
+    signal_checkpoint: tr.bool('signal_checkpoint', true),
   };
   tr.done();
   const c = r.section('checkpoint');

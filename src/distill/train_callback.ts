@@ -23,4 +23,6 @@ export interface TrainCallback {
   onStep?(e: StepEvent, state: TrainingState): void | Promise<void>;
   /** After the last step, once, in order: final evaluation, then the final checkpoint. */
   onEnd?(state: TrainingState): void | Promise<void>;
+  /** Instead of onEnd when a stop was requested (SIGINT/SIGTERM): `state` is that of the last finished step. */
+  onStop?(state: TrainingState): void | Promise<void>;
 }

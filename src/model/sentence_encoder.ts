@@ -22,6 +22,12 @@ export interface EncodeOptions {
   batchSize?: number;
   /** Called after each batch with the number of sentences done. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Checked before each batch, after yielding to the event loop (tensor ops
+   * are synchronous: without the yield a signal handler could not run until
+   * the whole input is encoded); an aborted signal throws its reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface EncodeResult {
@@ -52,6 +58,10 @@ export async function encodeSentences(model: SentenceModel, sentences: string[],
   let tokens = 0;
   let paddedTokens = 0;
   for (let start = 0; start < order.length; start += batchSize) {
+    if (opts.signal) {
+      await new Promise((r) => setImmediate(r));
+      opts.signal.throwIfAborted();
+    }
     const idx = order.slice(start, start + batchSize);
     const batch = tokenizeBatch(model.tokenizer, idx.map((i) => sentences[i]), model.maxSeqLength);
     truncated += batch.truncated;

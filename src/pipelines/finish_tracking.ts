@@ -41,3 +41,27 @@ export async function failTracking(tracker: MlflowTracker | null, cfg: Experimen
   await attempt('upload the run files to MLflow', () => tracker.uploadArtifacts(files));
   await attempt('mark the MLflow run FAILED', () => tracker.finish('FAILED', 5000));
 }
+
+/**
+ * A run stopped by SIGINT/SIGTERM: its report of what was logged, queued
+ * metrics sent (bounded: a scheduler's grace period is short) with the run's
+ * files, and the MLflow run marked KILLED. Metrics that do not reach the
+ * server stay in metrics.jsonl and are sent by the resume. Best effort: the
+ * stop and its checkpoint are what the user needs to hear about.
+ * Returns what it wrote or sent, for the stop message.
+ */
+export async function stopTracking(tracker: MlflowTracker | null, title: string, runDir: string, metrics: MetricsLog, timeoutS: number): Promise<string[]> {
+  const done: string[] = [];
+  try {
+    writeReport(path.join(runDir, 'report.html'), title, metrics.read(), null);
+    done.push(path.join(runDir, 'report.html'));
+    if (!tracker) return done;
+    const allSent = await tracker.flush(timeoutS * 1000);
+    await tracker.uploadArtifacts(['config.resolved.json', 'report.html', 'metrics.jsonl'].map((f) => [f, path.join(runDir, f)]));
+    await tracker.finish('KILLED', 1000);
+    done.push(`MLflow run ${tracker.runId} marked KILLED${allSent ? '' : ` (${tracker.pending} metrics not sent yet: --resume sends them)`}`);
+  } catch {
+    // Best effort, as for a failed run.
+  }
+  return done;
+}

@@ -61,7 +61,7 @@ function tokenize(model: SentenceModel, texts: string[]): { ids: Int32Array[]; t
  * teacher embeddings from the cache (computing what is missing), and the dev
  * evaluators.
  */
-export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, runDir: string, opts: { quiet?: boolean; readers?: ReaderRegistry } = {}): Promise<RunData> {
+export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, runDir: string, opts: { quiet?: boolean; readers?: ReaderRegistry; signal?: AbortSignal } = {}): Promise<RunData> {
   const { records: all, stats } = await loadDataset(cfg.data.train, opts.readers);
   const split = cfg.data.dev_ratio ? splitByRatio(all, cfg.data.dev_ratio, cfg.seed) : { train: all, dev: [] };
   const triplets = cfg.data.train.kind === 'triplets';
@@ -71,7 +71,7 @@ export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceMod
   const cache = cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', embeddingDim(teacher));
   const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
   const onProgress = (d: number, n: number) => (progress.setTotal(n), progress.update(d));
-  const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress });
+  const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress, signal: opts.signal });
   const data: TrainData = { ids, teacher: te.embeddings, teacherDim: cache.dim, padId: student.tokenizer.padId, rows: trainRows };
   const dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers);
   // The first epoch's plan, as the loop will make it: its padding is the run's.

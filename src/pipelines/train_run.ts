@@ -16,12 +16,14 @@ import { initialState, TrainingState } from '../distill/training_state';
 import { Evaluator } from '../eval/evaluator';
 import { layerTable } from '../distill/build_student';
 import { DistillError } from '../util/errors';
+import { listenForStop, StopRequested, StopSignalName } from '../distill/stop_signal';
 import { finishTracking, failTracking } from './finish_tracking';
 import { restoreCheckpoint } from './restore_checkpoint';
 import { openRunFolder } from './run_folder';
 import { loadRunModels, RunModels } from './run_models';
 import { prepareRunData, RunData } from './run_data';
 import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
+import { immediateStopMessage, stoppedBeforeTraining, stoppedInTraining, TrainingStopped } from './training_stopped';
 import { startTracking } from '../tracking/run_tracking';
 import { ConfigRegistries, configToObject } from '../config/parse_config';
 
@@ -42,6 +44,20 @@ export interface TrainRunOptions {
   registries?: ConfigRegistries;
   /** Called after every optimizer step (tests check the tensor count here). */
   onStep?: (step: number) => void;
+  /**
+   * Handle SIGINT/SIGTERM while the run lasts (default true): the first signal
+   * ends the run after the current step with a step checkpoint (unless
+   * train.signal_checkpoint is false) and trainRun rejects with
+   * TrainingStopped; the handlers are removed when trainRun settles.
+   */
+  handleSignals?: boolean;
+  /**
+   * A signal that must end the process at once (a second one, or the first
+   * with train.signal_checkpoint false), called after the handlers are
+   * removed. Default: the signal is raised again, so the process dies as it
+   * would have without them. The CLI exits with 130 / 143 here.
+   */
+  onForcedStop?: (signal: StopSignalName) => void;
 }
 
 /**
@@ -53,13 +69,23 @@ export interface TrainRunOptions {
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const folder = openRunFolder(cfg, { ...opts, log });
+  const { runDir } = folder;
   const models = loadRunModels(cfg, opts.registries?.losses);
+  const stop = opts.handleSignals === false ? null : listenForStop({
+    graceful: cfg.train.signal_checkpoint, log,
+    onImmediate: (sig) => {
+      log(immediateStopMessage(sig, runDir, cfg.train.signal_checkpoint));
+      (opts.onForcedStop ?? ((s) => process.kill(process.pid, s)))(sig);
+    },
+  });
   try {
-    const { runDir } = folder;
     fs.mkdirSync(runDir, { recursive: true });
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
     logModels(cfg, models, log);
-    const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers });
+    const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers, signal: stop?.abort }).catch((e) => {
+      throw e instanceof StopRequested ? stoppedBeforeTraining(e.signal, runDir, folder.resume?.dir ?? null) : e;
+    });
+    if (stop?.requested) throw stoppedBeforeTraining(stop.requested, runDir, folder.resume?.dir ?? null);
     logData(data, log);
     const evaluators = [...data.evaluators, ...(opts.evaluators ?? [])];
     let state = initialState(cfg.seed, folder.hash);
@@ -86,19 +112,21 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
         ...(opts.callbacks ?? []),
         ...(opts.onStep ? [{ onStep: (e: { step: number }) => opts.onStep!(e.step) }] : []),
       ];
-      const loop = await trainLoop(models.trainer, data.data, cfg.train, state, callbacks).catch((e) => {
+      const loop = await trainLoop(models.trainer, data.data, cfg.train, state, callbacks, stop ?? undefined).catch((e) => {
         throw e instanceof NonFiniteLossError ? new DistillError(`${e.message}. Last checkpoint: ${path.join(runDir, 'checkpoints')}. Lower train.lr or check the data.`) : e;
       });
+      if (loop.stoppedBy) throw await stoppedInTraining(loop.stoppedBy, cfg, runDir, loop.state.step, loop.totalSteps, tracker, metrics);
       const summary = await summarizeRun(runDir, models, data, loop, evalCb.decider);
       writeRunReport(cfg, metrics, summary);
       summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
       writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
       return summary;
     } catch (e) {
-      await failTracking(tracker, cfg, runDir, metrics, log);
+      if (!(e instanceof TrainingStopped)) await failTracking(tracker, cfg, runDir, metrics, log);
       throw e;
     }
   } finally {
+    stop?.dispose();
     models.dispose();
   }
 }

@@ -13,11 +13,12 @@ export interface TeacherLookup {
 /**
  * Teacher embeddings for `sentences`: cached rows are read, the rest computed
  * once (on normalised text, as keyed), appended to the cache in chunks so a
- * long run that dies keeps what it finished.
+ * long run that dies keeps what it finished. An aborted `signal` stops
+ * between batches: finished chunks stay cached, the current one is dropped.
  */
 export async function teacherEmbeddings(
   model: SentenceModel, cache: TeacherCache, sentences: string[],
-  opts: { batchSize?: number; chunk?: number; onProgress?: (done: number, total: number) => void } = {},
+  opts: { batchSize?: number; chunk?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<TeacherLookup> {
   const dim = cache.dim;
   const out = new Float32Array(sentences.length * dim);
@@ -32,6 +33,7 @@ export async function teacherEmbeddings(
     const part = todo.slice(s, s + chunk);
     const r = await encodeSentences(model, part.map(([, t]) => t), {
       batchSize: opts.batchSize,
+      signal: opts.signal,
       onProgress: (d) => opts.onProgress?.(s + d, todo.length),
     });
     cache.add(part.map(([k]) => k), r.embeddings);

@@ -31,7 +31,7 @@ test('keys that only change logging, naming, checkpointing or the teacher cache 
   const cosmetic: Array<[string, unknown]> = [
     ['name', 'renamed'], ['output_dir', '/elsewhere'], ['train.log_every', 1], ['train.eval_every', 500],
     ['checkpoint.every', 100], ['checkpoint.keep_last', 7], ['teacher.cache_dir', '/tmp/tc'], ['teacher.cache', false],
-    ['teacher.batch_size', 8], ['tracking.experiment', 'other'],
+    ['teacher.batch_size', 8], ['tracking.experiment', 'other'], ['train.signal_checkpoint', false],
   ];
   for (const [k, v] of cosmetic) assert.equal(configHash(withKey(k, v)), h, k);
 });
@@ -55,4 +55,16 @@ test('the hash does not depend on the order keys were written in', () => {
   const a = parseConfig(base(), 'c.yaml');
   const b = { ...a, train: Object.fromEntries(Object.entries(a.train).reverse()) as unknown as ExperimentConfig['train'] };
   assert.equal(configHash(b), configHash(a));
+});
+
+test('a key that does not change the trajectory leaves the hash of existing runs as it was (train.signal_checkpoint)', () => {
+  // The hash of base() before train.signal_checkpoint existed: runs checkpointed then must still resume.
+  assert.equal(configHash(parseConfig(base(), 'c.yaml')), '8c81e29b9657ed89');
+  assert.equal(configHash(withKey('train.signal_checkpoint', true)), '8c81e29b9657ed89');
+});
+
+test('train.signal_checkpoint is a boolean, default true', () => {
+  assert.equal(parseConfig(base(), 'c.yaml').train.signal_checkpoint, true);
+  assert.equal(withKey('train.signal_checkpoint', false).train.signal_checkpoint, false);
+  assert.throws(() => withKey('train.signal_checkpoint', 'yes'), /signal_checkpoint.*must be true or false, got "yes"/);
 });

@@ -6,6 +6,7 @@ import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig, configToObject } from '../../src/config/parse_config';
 import { trainRun } from '../../src/pipelines/train_run';
+import { TrainingStopped } from '../../src/pipelines/training_stopped';
 import { MlflowClient } from '../../src/tracking/mlflow_client';
 import { MlflowTracker } from '../../src/tracking/mlflow_tracker';
 import { flattenParams } from '../../src/tracking/flatten_params';
@@ -168,5 +169,22 @@ describe('MLflow tracking against a real server', () => {
     assert.deepEqual(params, [{ key: 'ok', value: '1' }]);
     assert.match(rejected.join('\n'), /param "note" value of 7000 chars \(MLflow allows 6000\)/);
     assert.match(rejected.join('\n'), /param key "k+\.\.\." \(260 chars/);
+  });
+
+  test('SIGTERM: the MLflow run is marked KILLED with every logged step sent; the resume finishes it with each step once', async () => {
+    const r = tinyRun({ steps: 20, every: 10, extra: [] });
+    const cfg = loadConfig(r.config, [`tracking={mlflow_uri: ${server.uri}, experiment: it-stop, batch_every: 100}`, 'checkpoint.every=0']);
+    const lines: string[] = [];
+    const err = await trainRun(cfg, { quiet: true, log: (l) => lines.push(l), onStep: (s) => (s === 7 ? process.emit('SIGTERM', 'SIGTERM') : undefined) }).then(() => null, (e) => e);
+    assert.ok(err instanceof TrainingStopped, `expected TrainingStopped, got ${err}`);
+    assert.match(err.message, /saved: checkpoint .*step-0000007 .*; MLflow run \w+ marked KILLED\n/);
+    const runId = /MLflow run (\w+) marked KILLED/.exec(err.message)![1];
+    assert.equal((await client.getRun(runId)).info.status, 'KILLED');
+    // Steps 6 and 7 are logged at the stop (log_every 5), not lost.
+    assert.deepEqual((await client.metricHistory(runId, 'loss')).map((m) => Number(m.step)).sort((a, b) => a - b), [5, 7]);
+    const s = await trainRun(cfg, { resume: path.join(r.dir, 'run'), quiet: true, log: () => {} });
+    assert.equal(s.mlflow?.runId, runId);
+    assert.equal((await client.getRun(runId)).info.status, 'FINISHED');
+    assert.deepEqual((await client.metricHistory(runId, 'loss')).map((m) => Number(m.step)).sort((a, b) => a - b), [5, 7, 10, 15, 20]);
   });
 });

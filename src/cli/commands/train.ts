@@ -3,7 +3,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../backend/select_backend';
 import { loadConfig } from '../../config/parse_config';
-import { trainRun } from '../../pipelines/train_run';
+import { SIGNAL_EXIT_CODES } from '../../distill/stop_signal';
+import { trainRun, TrainRunSummary } from '../../pipelines/train_run';
+import { TrainingStopped } from '../../pipelines/training_stopped';
 import { DistillError } from '../../util/errors';
 import { emit, runCommand } from '../output';
 import { CommonArgs } from '../common_args';
@@ -34,7 +36,17 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
     process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
-    const s = await trainRun(cfg, { resume: args.resume, force: args.force, quiet: args.json });
+    let s: TrainRunSummary;
+    try {
+      // The library never exits the process: a signal that must end it at once comes back here.
+      s = await trainRun(cfg, { resume: args.resume, force: args.force, quiet: args.json, onForcedStop: (sig) => process.exit(SIGNAL_EXIT_CODES[sig]) });
+    } catch (e) {
+      if (!(e instanceof TrainingStopped)) throw e;
+      if (args.json) process.stdout.write(JSON.stringify({ stopped: e.signal, step: e.step, checkpoint: e.checkpoint, run_dir: e.runDir }) + '\n');
+      process.stderr.write(e.message + '\n');
+      process.exitCode = e.exitCode;
+      return;
+    }
     emit(args, { backend: backend.name, ...s }, () => formatSummaryTable(s));
   }),
 };
