@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { currentBackend } from '../backend/select_backend';
@@ -32,6 +31,8 @@ export interface TrainRunOptions {
   resume?: string;
   /** Resume even though a trajectory-changing config key differs. */
   force?: boolean;
+  /** Start a new run in a folder that holds (part of) an old one, deleting the old run's files first. */
+  forceNew?: boolean;
   quiet?: boolean;
   log?: (line: string) => void;
   /** Evaluators added to the dev ones the config implies (names must be unique). */
@@ -52,11 +53,16 @@ export interface TrainRunOptions {
  */
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const folder = openRunFolder(cfg, opts);
-  const models = loadRunModels(cfg, opts.registries?.losses);
+  const folder = openRunFolder(cfg, { ...opts, log });
+  let models: RunModels;
+  try {
+    models = loadRunModels(cfg, opts.registries?.losses);
+  } catch (e) {
+    folder.close();
+    throw e;
+  }
   try {
     const { runDir } = folder;
-    fs.mkdirSync(runDir, { recursive: true });
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
     logModels(cfg, models, log);
     const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers });
@@ -100,6 +106,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     }
   } finally {
     models.dispose();
+    folder.close();
   }
 }
 

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { selectBackend } from '../../backend/select_backend';
 import { loadConfig } from '../../config/parse_config';
 import { trainRun } from '../../pipelines/train_run';
+import { checkResumeTarget } from '../../pipelines/resume_target';
 import { DistillError } from '../../util/errors';
 import { emit, runCommand } from '../output';
 import { CommonArgs } from '../common_args';
@@ -14,6 +15,7 @@ interface TrainArgs extends CommonArgs {
   set: string[];
   resume?: string;
   force: boolean;
+  forceNew: boolean;
 }
 
 export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
@@ -24,8 +26,11 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
       .option('config', { type: 'string', describe: 'experiment config (YAML or JSON); with --resume, defaults to the run\'s config.resolved.json' })
       .option('set', { type: 'string', array: true, default: [], describe: 'override a config key: key=value (e.g. train.lr=5e-5)' })
       .option('resume', { type: 'string', describe: 'continue the run in this folder from its last checkpoint' })
-      .option('force', { type: 'boolean', default: false, describe: 'resume even though the config changed' }) as never,
+      .option('force', { type: 'boolean', default: false, describe: 'resume even though the config changed' })
+      .option('force-new', { type: 'boolean', default: false, describe: "start a new run in an output_dir that holds an old one, deleting the old run's files first" })
+      .conflicts('force-new', 'resume') as never,
   handler: runCommand(async (args: TrainArgs) => {
+    if (args.resume) checkResumeTarget(args.resume);
     let configFile = args.config;
     if (!configFile && args.resume) configFile = path.join(args.resume, 'config.resolved.json');
     if (!configFile) throw new DistillError('give --config FILE (or --resume RUN_DIR)');
@@ -34,7 +39,7 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
     process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
-    const s = await trainRun(cfg, { resume: args.resume, force: args.force, quiet: args.json });
+    const s = await trainRun(cfg, { resume: args.resume, force: args.force, forceNew: args.forceNew, quiet: args.json });
     emit(args, { backend: backend.name, ...s }, () => formatSummaryTable(s));
   }),
 };
