@@ -49,7 +49,7 @@ describe('run folder: one run at a time, no mixed state', () => {
   });
 
   test('two trains on one output_dir 0.3 s apart: one is refused, the other finishes with intact files', async () => {
-    const r = tinyRun({ steps: 150, every: 50 });
+    const r = tinyRun({ steps: 40, every: 20 });
     const runDir = path.join(r.dir, 'run');
     // checkpoint.every=0: no checkpoint until the end, so today's "folder holds checkpoints" check cannot see the first run.
     const a = start(['train', '--config', r.config, '--set', 'seed=1', '--set', 'checkpoint.every=0']);
@@ -61,13 +61,13 @@ describe('run folder: one run at a time, no mixed state', () => {
     const [winner, loser, seed] = ra.status === 0 ? [ra, rb, 1] : [rb, ra, 2];
     assert.match(loser.stderr, /run folder is in use by process \d+ .*since \d{4}-\d\d-\d\dT|output folder already holds a run/, loser.stderr);
     assert.doesNotMatch(loser.stderr, /at .*\.js:\d+/, 'a one-line user error, no stack');
-    assert.match(winner.stderr, /step 150/);
+    assert.match(winner.stderr, /step 40/);
     assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'config.resolved.json'), 'utf8')).seed, seed, "config.resolved.json is the finished run's");
     const steps = loggedSteps(runDir);
     assert.deepEqual(steps, [...new Set(steps)].sort((x, y) => x - y), 'each step logged once');
-    assert.equal(steps[steps.length - 1], 150);
-    assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')), ['step-0000150']);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).steps, 150);
+    assert.equal(steps[steps.length - 1], 40);
+    assert.deepEqual(fs.readdirSync(path.join(runDir, 'checkpoints')), ['step-0000040']);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).steps, 40);
     assert.ok(!fs.existsSync(path.join(runDir, 'run.lock')), 'the lock is released at the end');
     // The folder now holds a finished run: it resumes cleanly (nothing mixed in by the refused run).
     const p = cli(['train', '--resume', runDir]);

@@ -13,7 +13,7 @@ interface CacheRun {
 }
 
 function cacheTeacher(config: string, extra: string[] = []): Promise<CacheRun> {
-  const child = spawn('node', [CLI, 'cache-teacher', '--config', config, '--json', '--set', 'teacher.batch_size=2', ...extra], { cwd: ROOT });
+  const child = spawn('node', [CLI, 'cache-teacher', '--config', config, '--json', ...extra], { cwd: ROOT });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -23,13 +23,13 @@ function cacheTeacher(config: string, extra: string[] = []): Promise<CacheRun> {
 
 describe('teacher cache: concurrent writers', () => {
   test('two concurrent cache-teacher runs encode each distinct sentence once between them', async () => {
-    const r = tinyRun({ steps: 1, sentences: 3000 });
+    const r = tinyRun({ steps: 1, sentences: 1500 });
     const [a, b] = await Promise.all([cacheTeacher(r.config), cacheTeacher(r.config)]);
     assert.equal(a.status, 0, a.stderr);
     assert.equal(b.status, 0, b.stderr);
     const distinct = a.summary.sentences;
     assert.equal(b.summary.sentences, distinct);
-    assert.ok(distinct > 2500, `${distinct} distinct sentences`);
+    assert.ok(distinct > 1400, `${distinct} distinct sentences`);
     assert.equal(a.summary.computed + b.summary.computed, distinct,
       `computed ${a.summary.computed} + ${b.summary.computed}, expected ${distinct} in all (each sentence once)`);
     // What one did not compute itself it reports as cached before it started or computed meanwhile by the other.
@@ -43,7 +43,7 @@ describe('teacher cache: concurrent writers', () => {
   });
 
   test('two concurrent runs of the same --shard i/N: the second waits and reuses the first one\'s shard', async () => {
-    const r = tinyRun({ steps: 1, sentences: 3000 });
+    const r = tinyRun({ steps: 1, sentences: 1500 });
     const [a, b] = await Promise.all([cacheTeacher(r.config, ['--shard', '0/2']), cacheTeacher(r.config, ['--shard', '0/2'])]);
     assert.equal(a.status, 0, a.stderr);
     assert.equal(b.status, 0, b.stderr);

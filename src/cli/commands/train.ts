@@ -27,9 +27,9 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
       .option('set', { type: 'string', array: true, default: [], describe: 'override a config key: key=value (e.g. train.lr=5e-5)' })
       .option('resume', { type: 'string', describe: 'continue the run in this folder from its last checkpoint' })
       .option('force', { type: 'boolean', default: false, describe: 'resume even though the config changed' })
-      .option('force-new', { type: 'boolean', default: false, describe: "start a new run in an output_dir that holds an old one, deleting the old run's files first" })
-      .conflicts('force-new', 'resume') as never,
+      .option('force-new', { type: 'boolean', default: false, describe: "start a new run in an output_dir that holds an old one, deleting the old run's files first" }) as never,
   handler: runCommand(async (args: TrainArgs) => {
+    if (args.resume && args.forceNew) throw new DistillError('--force-new starts a new run; it cannot be combined with --resume');
     if (args.resume) checkResumeTarget(args.resume);
     let configFile = args.config;
     if (!configFile && args.resume) configFile = path.join(args.resume, 'config.resolved.json');
