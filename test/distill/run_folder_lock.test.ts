@@ -82,6 +82,7 @@ describe('run folder: one run at a time, no mixed state', () => {
     assert.equal(p.status, 2, p.stderr);
     assert.ok(fs.existsSync(path.join(runDir, 'config.resolved.json')));
     assert.ok(!fs.existsSync(path.join(runDir, 'checkpoints')), 'no checkpoint was written');
+    assert.ok(!fs.existsSync(path.join(runDir, 'run.lock')), 'the lock is released on the error path');
     p = cli(['train', '--config', r.config]);
     assert.equal(p.status, 2, p.stderr);
     assert.match(p.stderr, /output folder already holds a run \(.*config\.resolved\.json.*\); resume it with --resume .*--force-new/);
