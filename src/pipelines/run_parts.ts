@@ -24,7 +24,10 @@ export function removeRunParts(dir: string, parts: string[]): void {
  */
 export function dropForRestart(dir: string): string[] {
   const parts = runPartsIn(dir, RESTART_DROPS);
-  const described = parts.map((p) => (p === 'metrics.jsonl' ? `${p} (${lineCount(path.join(dir, p))} lines)` : p));
+  const described = parts.map((p) => {
+    const n = p === 'metrics.jsonl' ? lineCount(path.join(dir, p)) : 0;
+    return p === 'metrics.jsonl' ? `${p} (${n} line${n === 1 ? '' : 's'})` : p;
+  });
   removeRunParts(dir, parts);
   return described;
 }

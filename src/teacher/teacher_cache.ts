@@ -34,7 +34,8 @@ export class TeacherCache {
     for (const f of fs.readdirSync(dir).sort()) {
       const file = path.join(dir, f);
       if (f.includes('.tmp-')) {
-        if (Date.now() - fs.statSync(file).mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
+        // A concurrent writer may rename its temporary between readdir and stat: gone is not stale.
+        if (Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > STALE_TMP_MS) fs.rmSync(file, { force: true });
         continue;
       }
       if (f.startsWith('part-') && f.endsWith('.arrow')) cache.load(file);
