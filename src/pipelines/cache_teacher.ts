@@ -90,43 +90,55 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
       progress.setTotal(total);
       progress.update(d);
     };
-    const before = model.stats.sentencesEncoded;
     const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
     if (!opts.shard) {
+      const before = model.stats.sentencesEncoded;
       const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log });
       return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, seconds: (performance.now() - t0) / 1000 };
     }
-    const { index, count } = opts.shard;
-    const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
-    const file = shardFile(cache.dir, index, count);
-    // Two runs of the same shard: the second waits for the first and reuses its file.
-    const existed = fs.existsSync(file);
-    const lock = await FileLock.acquireWhenFree(`${file}.lock`, {
-      what: `teacher cache shard ${index}/${count}`, where: cache.dir, log,
-      onWait: (h) => log(`teacher cache: waiting for process ${h.pid}, which is writing shard ${index}/${count} (since ${h.started})`),
-    });
-    try {
-      if (shardComplete(file, mine, cache.fingerprint)) {
-        const reused = existed ? { cached: mine.length, byOthers: 0 } : { cached: 0, byOthers: mine.length };
-        return { ...base, sentences: mine.length, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file, seconds: (performance.now() - t0) / 1000 };
-      }
-      const todo = mine.filter((s) => !cache.has(sentenceKey(s)));
-      const dim = cache.dim;
-      const emb = new Float32Array(mine.length * dim);
-      const r = await encodeSentences(model, todo, { batchSize: cfg.teacher.batch_size, onProgress });
-      const computedAt = new Map(todo.map((s, i) => [s, i]));
-      mine.forEach((s, i) => {
-        const j = computedAt.get(s);
-        if (j !== undefined) emb.set(r.embeddings.subarray(j * dim, (j + 1) * dim), i * dim);
-        else cache.read(sentenceKey(s), emb, i * dim);
-      });
-      cache.add(mine.map(sentenceKey), emb, path.basename(file), { shard: String(index), of: String(count), complete: 'true' });
-      return { ...base, sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file, seconds: (performance.now() - t0) / 1000 };
-    } finally {
-      lock.release();
-    }
+    return { ...base, ...(await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log)), seconds: (performance.now() - t0) / 1000 };
   } finally {
     disposeSentenceModel(model);
+  }
+}
+
+type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed' | 'byOthers' | 'shard' | 'shardFile'>;
+
+/**
+ * `--shard i/N`: this shard's sentences into their own file, under a lock on
+ * that file. Two runs of the same shard: the second waits for the first and
+ * reuses its file.
+ */
+async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: { index: number; count: number },
+  onProgress: (d: number, total: number) => void, log: (line: string) => void): Promise<ShardResult> {
+  const before = model.stats.sentencesEncoded;
+  const { index, count } = shard;
+  const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
+  const file = shardFile(cache.dir, index, count);
+  const existed = fs.existsSync(file);
+  const lock = await FileLock.acquireWhenFree(`${file}.lock`, {
+    what: `teacher cache shard ${index}/${count}`, where: cache.dir, log,
+    onWait: (h) => log(`teacher cache: waiting for process ${h.pid}, which is writing shard ${index}/${count} (since ${h.started})`),
+  });
+  try {
+    if (shardComplete(file, mine, cache.fingerprint)) {
+      const reused = existed ? { cached: mine.length, byOthers: 0 } : { cached: 0, byOthers: mine.length };
+      return { sentences: mine.length, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
+    }
+    const todo = mine.filter((s) => !cache.has(sentenceKey(s)));
+    const dim = cache.dim;
+    const emb = new Float32Array(mine.length * dim);
+    const r = await encodeSentences(model, todo, { batchSize: cfg.teacher.batch_size, onProgress });
+    const computedAt = new Map(todo.map((s, i) => [s, i]));
+    mine.forEach((s, i) => {
+      const j = computedAt.get(s);
+      if (j !== undefined) emb.set(r.embeddings.subarray(j * dim, (j + 1) * dim), i * dim);
+      else cache.read(sentenceKey(s), emb, i * dim);
+    });
+    cache.add(mine.map(sentenceKey), emb, path.basename(file), { shard: String(index), of: String(count), complete: 'true' });
+    return { sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file };
+  } finally {
+    lock.release();
   }
 }
 
