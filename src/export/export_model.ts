@@ -9,6 +9,7 @@ import { VERIFY_SENTENCES } from './verify_sentences';
 import { rowCosines } from '../eval/cosine';
 import { writeDirAtomicAsync, writeFileChecked } from '../util/atomic_write';
 import { whileWritingAsync } from '../util/while_writing';
+import { describeLeftovers, removeLeftoverTemps } from '../util/leftover_temps';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -36,6 +37,8 @@ export interface ExportReport {
   opset?: number;
   verify?: { sentences: number; maxAbsDiff: number; tolerance: number };
   int8?: { sizeRatio: number; meanCosine: number; minCosine: number; maxAbsDiff: number };
+  /** Temporaries of interrupted exports (dead writers) removed from the output's parent folder, one line per writer. */
+  removedLeftovers?: string[];
 }
 
 function maxAbs(a: Float32Array, b: Float32Array): number {
@@ -56,10 +59,11 @@ export async function exportModel(o: ExportOptions): Promise<ExportReport> {
   if (o.format === 'onnx' && !SUPPORTED_OPSETS.includes(opset)) throw new DistillError(`unsupported opset ${opset}; supported: ${SUPPORTED_OPSETS.join(', ')}`, '--opset');
   if (o.quantize && o.format !== 'onnx') throw new DistillError('--quantize int8 applies to --format onnx', '--quantize');
   if (fs.existsSync(o.out) && !o.force) throw new DistillError('output folder exists; pass --force to replace it', o.out);
+  const removedLeftovers = describeLeftovers(removeLeftoverTemps(path.dirname(path.resolve(o.out))));
   const model = loadSentenceModel(o.model);
   try {
     const report = await whileWritingAsync(`${o.format} export`, () => writeDirAtomicAsync(o.out, (tmp) => writeExport(model, tmp, o, opset)));
-    return { ...report, out: o.out };
+    return { ...report, out: o.out, ...(removedLeftovers.length ? { removedLeftovers } : {}) };
   } finally {
     disposeSentenceModel(model);
   }

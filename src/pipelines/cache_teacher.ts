@@ -6,7 +6,8 @@ import { readEmbeddingTable } from '../teacher/embedding_table';
 import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherFingerprint } from '../teacher/teacher_fingerprint';
-import { teacherEmbeddings } from '../teacher/teacher_embeddings';
+import { FileLock } from '../util/file_lock';
+import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 import { embeddingDim, encodeSentences } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
@@ -18,6 +19,8 @@ export interface CacheTeacherOptions {
   /** Check that shards 0..n-1 are all present and complete, then fold them into the cache. */
   merge?: number;
   quiet?: boolean;
+  /** Where waiting for, or taking over from, a concurrent writer is reported (default stderr). */
+  log?: (line: string) => void;
 }
 
 export interface CacheTeacherSummary {
@@ -26,6 +29,8 @@ export interface CacheTeacherSummary {
   sentences: number;
   cached: number;
   computed: number;
+  /** Sentences missing at the start that a concurrent cache-teacher or train computed meanwhile. */
+  byOthers?: number;
   seconds: number;
   shard?: string;
   shardFile?: string;
@@ -85,14 +90,41 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
       progress.setTotal(total);
       progress.update(d);
     };
-    const before = model.stats.sentencesEncoded;
+    const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
     if (!opts.shard) {
-      const r = await teacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress });
-      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, seconds: (performance.now() - t0) / 1000 };
+      const before = model.stats.sentencesEncoded;
+      const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log });
+      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, seconds: (performance.now() - t0) / 1000 };
     }
-    const { index, count } = opts.shard;
-    const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
-    const file = shardFile(cache.dir, index, count);
+    return { ...base, ...(await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log)), seconds: (performance.now() - t0) / 1000 };
+  } finally {
+    disposeSentenceModel(model);
+  }
+}
+
+type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed' | 'byOthers' | 'shard' | 'shardFile'>;
+
+/**
+ * `--shard i/N`: this shard's sentences into their own file, under a lock on
+ * that file. Two runs of the same shard: the second waits for the first and
+ * reuses its file.
+ */
+async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: { index: number; count: number },
+  onProgress: (d: number, total: number) => void, log: (line: string) => void): Promise<ShardResult> {
+  const before = model.stats.sentencesEncoded;
+  const { index, count } = shard;
+  const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
+  const file = shardFile(cache.dir, index, count);
+  const existed = fs.existsSync(file);
+  const lock = await FileLock.acquireWhenFree(`${file}.lock`, {
+    what: `teacher cache shard ${index}/${count}`, where: cache.dir, log,
+    onWait: (h) => log(`teacher cache: waiting for process ${h.pid}, which is writing shard ${index}/${count} (since ${h.started})`),
+  });
+  try {
+    if (shardComplete(file, mine, cache.fingerprint)) {
+      const reused = existed ? { cached: mine.length, byOthers: 0 } : { cached: 0, byOthers: mine.length };
+      return { sentences: mine.length, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
+    }
     const todo = mine.filter((s) => !cache.has(sentenceKey(s)));
     const dim = cache.dim;
     const emb = new Float32Array(mine.length * dim);
@@ -104,10 +136,18 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
       else cache.read(sentenceKey(s), emb, i * dim);
     });
     cache.add(mine.map(sentenceKey), emb, path.basename(file), { shard: String(index), of: String(count), complete: 'true' });
-    return { ...base, sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file, seconds: (performance.now() - t0) / 1000 };
+    return { sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file };
   } finally {
-    disposeSentenceModel(model);
+    lock.release();
   }
+}
+
+/** A shard file another process finished while this one waited: complete, of this teacher, holding every sentence of the shard. */
+function shardComplete(file: string, mine: string[], fingerprint: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  const t = readEmbeddingTable(file);
+  const have = new Set(t.keys);
+  return t.metadata.complete === 'true' && t.metadata.fingerprint === fingerprint && mine.every((s) => have.has(sentenceKey(s)));
 }
 
 /** Checks every shard is present, whole and covers its sentences, then writes them as one cache part. */

@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { currentBackend } from '../backend/select_backend';
@@ -34,6 +33,8 @@ export interface TrainRunOptions {
   resume?: string;
   /** Resume even though a trajectory-changing config key differs. */
   force?: boolean;
+  /** Start a new run in a folder that holds (part of) an old one, deleting the old run's files first. */
+  forceNew?: boolean;
   quiet?: boolean;
   log?: (line: string) => void;
   /** Evaluators added to the dev ones the config implies (names must be unique). */
@@ -70,7 +71,13 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const folder = openRunFolder(cfg, { ...opts, log });
   const { runDir } = folder;
-  const models = loadRunModels(cfg, opts.registries?.losses);
+  let models: RunModels;
+  try {
+    models = loadRunModels(cfg, opts.registries?.losses);
+  } catch (e) {
+    folder.close();
+    throw e;
+  }
   const stop = opts.handleSignals === false ? null : listenForStop({
     graceful: cfg.train.signal_checkpoint, log,
     onImmediate: (sig) => {
@@ -79,7 +86,6 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     },
   });
   try {
-    fs.mkdirSync(runDir, { recursive: true });
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
     logModels(cfg, models, log);
     const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers, signal: stop?.abort }).catch((e) => {
@@ -128,6 +134,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   } finally {
     stop?.dispose();
     models.dispose();
+    folder.close();
   }
 }
 

@@ -25,6 +25,7 @@ const STALE_TMP_MS = 60 * 60 * 1000;
 export class TeacherCache {
   private readonly index = new Map<string, { part: number; row: number }>();
   private readonly parts: EmbeddingRows[] = [];
+  private readonly loaded = new Set<string>();
 
   private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number) {}
 
@@ -42,7 +43,8 @@ export class TeacherCache {
     for (const f of fs.readdirSync(dir).sort()) {
       const file = path.join(dir, f);
       if (f.includes('.tmp-')) {
-        if (Date.now() - fs.statSync(file).mtimeMs > STALE_TMP_MS) fs.rmSync(file, { force: true });
+        // A concurrent writer may rename its temporary between readdir and stat: gone is not stale.
+        if (Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > STALE_TMP_MS) fs.rmSync(file, { force: true });
         continue;
       }
       if (f.startsWith('part-') && f.endsWith('.arrow')) cache.loadOrQuarantine(file, warn);
@@ -65,8 +67,18 @@ export class TeacherCache {
     if (rows.metadata.fingerprint !== this.fingerprint || rows.dim !== this.dim) {
       throw new ForeignPartError(`cache part belongs to teacher ${rows.metadata.fingerprint} (dim ${rows.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
     }
+    this.loaded.add(path.basename(file));
     const p = this.parts.push(rows) - 1;
     rows.keys.forEach((k, row) => this.index.set(k, { part: p, row }));
+  }
+
+  /** Loads the complete parts another process added since this cache was opened; returns how many rows they added. */
+  refresh(): number {
+    const before = this.size;
+    for (const f of fs.readdirSync(this.dir).sort()) {
+      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.load(path.join(this.dir, f));
+    }
+    return this.size - before;
   }
 
   get size(): number {

@@ -32,7 +32,7 @@ export const cacheTeacherCommand: CommandModule<CommonArgs, CacheArgs> = {
       [
         s.merged !== undefined
           ? `merged ${s.merged} shards: ${s.cached} rows now cached`
-          : `teacher embeddings${s.shard ? ` for shard ${s.shard}` : ''}: ${s.sentences} sentences, ${s.cached} already cached, ${s.computed} computed in ${s.seconds.toFixed(1)}s`,
+          : `teacher embeddings${s.shard ? ` for shard ${s.shard}` : ''}: ${s.sentences} sentences, ${s.cached} already cached, ${s.computed} computed in ${s.seconds.toFixed(1)}s${s.byOthers ? `, ${s.byOthers} computed meanwhile by another process` : ''}`,
         `data: ${s.read.rows} rows read, ${s.read.records} records, ${s.read.duplicates} duplicates, ${s.read.filtered} filtered, ${s.read.badRows} bad rows skipped`,
         ...s.read.badExamples.map((e) => `  bad row: ${e}`),
         `cache: ${s.shardFile ?? s.cacheDir} (teacher ${s.fingerprint})`,

@@ -34,6 +34,7 @@ export const exportCommand: CommandModule<CommonArgs, ExportArgs> = {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
     const verifySentences = args.verifyData ? readSentences(args.verifyData).sentences : undefined;
     const r = await exportModel({ model: args.model, out: args.out, format: args.format, opset: args.opset, quantize: args.quantize, verify: args.verify, verifySentences, force: args.force });
+    for (const line of r.removedLeftovers ?? []) process.stderr.write(line + '\n');
     emit(args, { backend: backend.name, ...r }, () => {
       const lines = [`exported ${args.model} -> ${r.out} (${r.format}${r.opset ? `, opset ${r.opset}` : ''})`];
       for (const [f, n] of Object.entries(r.files)) if (fs.existsSync(`${r.out}/${f}`)) lines.push(`  ${f.padEnd(28)} ${(n / 1e6).toFixed(2)} MB`);
