@@ -73,10 +73,10 @@ export class TeacherCache {
   }
 
   /** Loads the complete parts another process added since this cache was opened; returns how many rows they added. */
-  refresh(): number {
+  refresh(warn: (message: string) => void = warnToStderr): number {
     const before = this.size;
     for (const f of fs.readdirSync(this.dir).sort()) {
-      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.load(path.join(this.dir, f));
+      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.loadOrQuarantine(path.join(this.dir, f), warn);
     }
     return this.size - before;
   }
