@@ -65,7 +65,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     let state = initialState(cfg.seed, folder.hash);
     const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
     if (folder.resume) {
-      state = restoreCheckpoint(models, folder.resume, folder.hash);
+      state = restoreCheckpoint(models, folder.resume, folder.hash, { rows: data.data.rows.length, train: cfg.train });
       metrics.truncateAfter(state.step);
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
