@@ -16,6 +16,7 @@ import { initialState, TrainingState } from '../distill/training_state';
 import { Evaluator } from '../eval/evaluator';
 import { layerTable } from '../distill/build_student';
 import { DistillError } from '../util/errors';
+import { redactCredentials } from '../util/redact_credentials';
 import { finishTracking, failTracking } from './finish_tracking';
 import { restoreCheckpoint } from './restore_checkpoint';
 import { openRunFolder } from './run_folder';
@@ -51,7 +52,9 @@ export interface TrainRunOptions {
  * where it was.
  */
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // Every line passes the redaction: a tracking URI with a password must never reach a log.
+  const write = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const log = (l: string) => write(redactCredentials(l));
   const folder = openRunFolder(cfg, opts);
   const models = loadRunModels(cfg, opts.registries?.losses);
   try {
