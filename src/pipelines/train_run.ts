@@ -120,6 +120,7 @@ function logModels(cfg: ExperimentConfig, m: RunModels, log: (l: string) => void
 function logData(d: RunData, log: (l: string) => void): void {
   const s = d.stats;
   log(`data: ${d.data.rows.length} training rows, ${d.texts.length} distinct sentences (${s.rows} rows read, ${s.duplicates} duplicates, ${s.filtered} filtered, ${s.badRows} bad rows skipped)`);
+  for (const e of s.badExamples) log(`warning: bad row skipped: ${e}`);
   log(`dev: ${d.evaluators.length ? `${d.evaluators.map((e) => e.description).join('; ')} (${d.devSource})` : 'none (give data.dev or data.dev_ratio to evaluate)'}`);
   log(`teacher embeddings: ${d.teacherCached} from cache, ${d.teacherComputed} computed`);
   log(`padding ${(100 * d.paddingFraction).toFixed(1)}% of token slots`);
