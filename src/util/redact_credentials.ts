@@ -1,5 +1,5 @@
 /** `scheme://user:password@` in any text; the password part is what must never be shown. */
-const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#@]*)@/gi;
+const USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:]*):([^\s/?#]*)@/gi;
 
 /** What a redacted password reads as; a URI read back with it has lost its password. */
 export const REDACTED = '***';

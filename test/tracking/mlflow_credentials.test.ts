@@ -57,6 +57,7 @@ describe('a tracking URI with credentials', () => {
 
   test('redaction and auth: user info becomes basic auth, never part of what is shown', () => {
     assert.equal(redactCredentials(`error at http://${USER}:${PASSWORD}@host:5000/x and https://u:p@h`), `error at http://${USER}:***@host:5000/x and https://u:***@h`);
+    assert.equal(redactCredentials('"http://u:p@ss@host/api"'), '"http://u:***@host/api"');
     const e = trackingEndpoint(`http://${USER}:${encodeURIComponent('p@ss:w/rd')}@127.0.0.1:5000/`, {});
     assert.equal(e.base, 'http://127.0.0.1:5000');
     assert.equal(e.display, `http://${USER}:***@127.0.0.1:5000`);
