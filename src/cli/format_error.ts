@@ -1,5 +1,6 @@
 import { DistillError } from '../util/errors';
 import { WriteError } from '../util/while_writing';
+import { redactCredentials } from '../util/redact_credentials';
 
 /**
  * OS errors a user fixes themselves (free space, permissions, a wrong path,
@@ -29,8 +30,13 @@ export interface FormattedError {
   text: string;
 }
 
-/** The CLI's one decision about an error: whose fault it is, and how much to show. */
+/** The CLI's one decision about an error: whose fault it is, and how much to show (never a password from a URI). */
 export function formatError(e: unknown, debug = false): FormattedError {
+  const f = classifyError(e, debug);
+  return { ...f, message: redactCredentials(f.message), text: redactCredentials(f.text) };
+}
+
+function classifyError(e: unknown, debug: boolean): FormattedError {
   if (e instanceof DistillError) {
     return { exitCode: 2, kind: 'input', message: e.message, text: debug ? fullStack(e) : e.message };
   }

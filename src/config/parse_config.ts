@@ -7,6 +7,7 @@ import { createReaderRegistry, ReaderRegistry } from '../data/readers/reader_reg
 import { ExperimentConfig, LossSpec } from './experiment_config';
 import { FieldReader } from './field_reader';
 import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
+import { redactCredentials } from '../util/redact_credentials';
 
 function datasetSpec(r: FieldReader, readers: ReaderRegistry): DatasetSpec {
   const kind = r.oneOf('kind', Object.keys(DATASET_KINDS) as DatasetKind[]);
@@ -165,7 +166,12 @@ export function loadConfig(file: string, sets: string[] = [], registries: Config
   return parseConfig(obj as Record<string, unknown>, file, registries);
 }
 
-/** The resolved config in the input format (losses flattened), so it can be read back by loadConfig. */
+/**
+ * The resolved config in the input format (losses flattened), so it can be
+ * read back by loadConfig. It is saved and sent to MLflow, so a password in
+ * tracking.mlflow_uri is redacted (a resume takes it from MLFLOW_TRACKING_PASSWORD).
+ */
 export function configToObject(cfg: ExperimentConfig): Record<string, unknown> {
-  return { ...cfg, losses: cfg.losses.map((l) => ({ name: l.name, weight: l.weight, ...l.options })) };
+  const uri = cfg.tracking.mlflow_uri;
+  return { ...cfg, tracking: uri ? { ...cfg.tracking, mlflow_uri: redactCredentials(uri) } : cfg.tracking, losses: cfg.losses.map((l) => ({ name: l.name, weight: l.weight, ...l.options })) };
 }

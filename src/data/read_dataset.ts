@@ -36,6 +36,10 @@ function pick(raw: RawRow, ref: string | number): unknown {
 /** Maps one raw row to a record of the spec's kind, or throws naming the field and column. */
 function toRecord(spec: DatasetSpec, raw: RawRow): DatasetRecord {
   const kind = DATASET_KINDS[spec.kind];
+  if (Array.isArray(raw.values) && raw.width !== undefined && raw.values.length > raw.width) {
+    // Reading it would silently shift or drop a text: a delimiter inside an unquoted field is the usual cause.
+    throw new DistillError(`row has ${raw.values.length} fields, ${raw.header ? 'the header has' : 'the first row has'} ${raw.width} (a delimiter inside a text? quote the field or use another format)`, where(spec.path, raw));
+  }
   const rec: Record<string, string | number> = {};
   for (const field of [...kind.required, ...kind.optional]) {
     const ref = spec.columns?.[field] ?? field;

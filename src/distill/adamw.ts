@@ -1,5 +1,6 @@
 import * as tf from '../backend/tf';
 import { DistillError } from '../util/errors';
+import { assertFinite } from '../util/finite';
 
 export interface AdamWOptions {
   beta1?: number;
@@ -66,13 +67,23 @@ export class AdamW {
     return out;
   }
 
-  /** `source` names the checkpoint file in the error: slots that do not fit the model are bad input, not a bug. */
+  /**
+   * `source` names the checkpoint file in the error: slots that do not fit the
+   * model, or hold NaN / Inf, are bad input, not a bug. Every slot is checked
+   * before any is replaced, so a refused load leaves the optimizer as it was.
+   */
   load(step: number, slots: Map<string, { shape: number[]; data: Float32Array }>, source = 'optimizer state'): void {
-    this.step = step;
     for (const [name, p] of this.params) {
-      for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+      for (const prefix of ['m', 'v']) {
         const s = slots.get(`${prefix}.${name}`);
         if (!s || s.shape.join() !== p.shape.join()) throw new DistillError(`optimizer slot ${prefix}.${name} missing or of shape ${JSON.stringify(s?.shape)}, expected ${JSON.stringify(p.shape)}`, source);
+        assertFinite(s.data, `optimizer slot "${prefix}.${name}"`, source);
+      }
+    }
+    this.step = step;
+    for (const name of this.params.keys()) {
+      for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+        const s = slots.get(`${prefix}.${name}`)!;
         map.get(name)!.dispose();
         map.set(name, tf.tensor(s.data, s.shape));
       }

@@ -3,7 +3,7 @@ import { PairRecord } from '../data/dataset_spec';
 import { SentenceModel } from '../model/sentence_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { loadPairs } from './pair_file';
-import { spearman } from './spearman';
+import { checkGoldScores, spearman } from './spearman';
 import { cosineAt } from './cosine';
 
 export interface FileResult {
@@ -44,9 +44,15 @@ export async function evaluatePairs(model: SentenceModel, pairs: PairRecord[], f
   return out;
 }
 
-/** `distill eval`: every file, then the average Spearman. */
+/** `distill eval`: every file, then the average Spearman. All files are read and checked before any is encoded. */
 export async function evaluateFiles(model: SentenceModel, files: string[]): Promise<{ results: FileResult[]; averageSpearman: number }> {
+  const sets: PairRecord[][] = [];
+  for (const f of files) {
+    const pairs = await loadPairs(f);
+    checkGoldScores(pairs.map((p) => p.score), f);
+    sets.push(pairs);
+  }
   const results: FileResult[] = [];
-  for (const f of files) results.push(await evaluatePairs(model, await loadPairs(f), f));
+  for (let i = 0; i < files.length; i++) results.push(await evaluatePairs(model, sets[i], files[i]));
   return { results, averageSpearman: results.reduce((a, r) => a + r.spearman, 0) / results.length };
 }

@@ -1,3 +1,5 @@
+import { DistillError } from '../util/errors';
+
 /** Average ranks (1-based), ties sharing the mean rank, as scipy.stats.rankdata. */
 export function ranks(xs: ArrayLike<number>): number[] {
   const idx = Array.from({ length: xs.length }, (_, i) => i).sort((a, b) => xs[a] - xs[b]);
@@ -33,4 +35,15 @@ export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Spearman's rank correlation (Pearson on average ranks). */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return pearson(ranks(a), ranks(b));
+}
+
+/**
+ * Spearman against gold scores is undefined (NaN) with fewer than two pairs
+ * or when every gold score is the same: refuse such a set, naming `where`,
+ * rather than report NaN as a score.
+ */
+export function checkGoldScores(gold: ArrayLike<number>, where: string): void {
+  if (gold.length < 2) throw new DistillError(`${gold.length} pair${gold.length === 1 ? '' : 's'}: Spearman needs at least 2 pairs with different gold scores`, where);
+  for (let i = 1; i < gold.length; i++) if (gold[i] !== gold[0]) return;
+  throw new DistillError(`all ${gold.length} gold scores are ${gold[0]}: Spearman is undefined when the gold scores do not vary`, where);
 }

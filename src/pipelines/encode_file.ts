@@ -1,8 +1,10 @@
+import * as fs from 'fs';
 import { loadSentenceModel, disposeSentenceModel } from '../model/sentence_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { readSentences } from '../data/read_sentences';
 import { writeEmbeddings } from '../data/write_embeddings';
 import { Progress } from '../util/progress';
+import { DistillError } from '../util/errors';
 import { OnnxEncoder } from '../export/onnx_encoder';
 import { cachedOnnxFile } from '../export/onnx_model_cache';
 import { SentenceModel } from '../model/sentence_model';
@@ -27,6 +29,8 @@ export interface EncodeFileOptions {
   quiet?: boolean;
   /** tfjs (default) or onnx: the same graph exported and run in onnxruntime-node. */
   runtime?: 'tfjs' | 'onnx';
+  /** Replace an existing output file (refused otherwise: it may be the result of a long run). */
+  force?: boolean;
 }
 
 export interface EncodeFileSummary {
@@ -48,6 +52,7 @@ export interface EncodeFileSummary {
 
 /** `distill encode`: read sentences, embed them in length-sorted batches, write Arrow or JSONL. */
 export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileSummary> {
+  if (opts.output && !opts.force && fs.existsSync(opts.output)) throw new DistillError('output file already exists; pass --force to overwrite it, or choose another --output', opts.output);
   const { sentences, skippedBlank } = readSentences(opts.input, opts.field);
   const model = loadSentenceModel(opts.model);
   try {

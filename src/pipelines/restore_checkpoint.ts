@@ -1,20 +1,35 @@
 import * as tf from '../backend/tf';
 import * as path from 'path';
-import { LoadedCheckpoint, OPTIMIZER_FILE } from '../distill/checkpoint';
-import { TrainingState } from '../distill/training_state';
+import { TrainSpec } from '../config/experiment_config';
+import { HEADS_FILE, LoadedCheckpoint, OPTIMIZER_FILE, STATE_FILE } from '../distill/checkpoint';
+import { totalSteps } from '../distill/train_data';
+import { checkState, TrainingState } from '../distill/training_state';
 import { disposeSentenceModel, loadSentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
+import { assertFinite } from '../util/finite';
 import { RunModels } from './run_models';
 
-/** Puts a checkpoint's weights, loss heads and optimizer slots into the run's variables; returns its state. */
-export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string): TrainingState {
+/**
+ * Puts a checkpoint's weights, loss heads and optimizer slots into the run's
+ * variables; returns its state. Everything is validated first (state fields
+ * in range for this config and data, every tensor finite), so a corrupt
+ * checkpoint is refused naming its file rather than failing steps later.
+ */
+export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string, run: { rows: number; train: TrainSpec }): TrainingState {
+  const tc = run.train;
+  checkState(ck.state, path.join(ck.dir, STATE_FILE), {
+    totalSteps: totalSteps(run.rows, tc.batch_size, tc.grad_accum, tc.epochs, tc.max_steps),
+    epochs: tc.epochs,
+    batchesPerEpoch: Math.ceil(run.rows / tc.batch_size),
+  });
   const saved = loadSentenceModel(ck.dir);
   try {
     for (const [k, v] of models.student.variables) {
       const w = saved.weights.get(k);
       if (!w || w.shape.join() !== v.shape.join()) throw new DistillError(`checkpoint weight "${k}" missing or of shape ${JSON.stringify(w?.shape)}, expected ${JSON.stringify(v.shape)}`, ck.dir);
-      v.assign(w);
+      assertFinite(w.dataSync(), `weight "${k}"`, path.join(ck.dir, 'model.safetensors'));
     }
+    for (const [k, v] of models.student.variables) v.assign(saved.weights.get(k)!);
   } finally {
     disposeSentenceModel(saved);
   }
@@ -23,6 +38,7 @@ export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash:
       const h = ck.heads.get(k);
       if (!h) throw new DistillError(`checkpoint lacks loss head "${k}"`, ck.dir);
       if (h.shape.join() !== p.shape.join()) throw new DistillError(`loss head "${k}" has shape ${JSON.stringify(h.shape)}, expected ${JSON.stringify(p.shape)}`, ck.dir);
+      assertFinite(h.data, `loss head "${k}"`, path.join(ck.dir, HEADS_FILE));
       tf.tidy(() => p.assign(tf.tensor(h.data, h.shape)));
     }
   }

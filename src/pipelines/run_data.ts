@@ -84,11 +84,11 @@ async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], te
   if (cfg.data.dev) {
     if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
     const pairs = (await loadDataset(cfg.data.dev, readers)).records as PairRecord[];
-    return { evaluators: [new StsEvaluator(pairs)], source: cfg.data.dev.path };
+    return { evaluators: [new StsEvaluator(pairs, 64, cfg.data.dev.path)], source: cfg.data.dev.path };
   }
   if (!heldOut.length) return { evaluators: [], source: null };
   const source = `${heldOut.length} rows held out of data.train (dev_ratio ${cfg.data.dev_ratio})`;
-  if (cfg.data.train.kind === 'pairs') return { evaluators: [new StsEvaluator(heldOut as PairRecord[])], source };
+  if (cfg.data.train.kind === 'pairs') return { evaluators: [new StsEvaluator(heldOut as PairRecord[], 64, `data.dev_ratio: ${source}`)], source };
   if (embeddingDim(student) !== embeddingDim(teacher)) {
     throw new DistillError(`held-out sentences without gold scores are scored by MSE to the teacher, which needs equal embedding widths (student ${embeddingDim(student)}, teacher ${embeddingDim(teacher)}); give data.dev with scored pairs instead`, 'data.dev_ratio');
   }

@@ -16,6 +16,7 @@ import { Evaluator } from '../eval/evaluator';
 import { layerTable } from '../distill/build_student';
 import { DistillError } from '../util/errors';
 import { listenForStop, StopRequested, StopSignalName } from '../distill/stop_signal';
+import { redactCredentials } from '../util/redact_credentials';
 import { finishTracking, failTracking } from './finish_tracking';
 import { restoreCheckpoint } from './restore_checkpoint';
 import { openRunFolder } from './run_folder';
@@ -68,7 +69,9 @@ export interface TrainRunOptions {
  * where it was.
  */
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
-  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  // Every line passes the redaction: a tracking URI with a password must never reach a log.
+  const write = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const log = (l: string) => write(redactCredentials(l));
   const folder = openRunFolder(cfg, { ...opts, log });
   const { runDir } = folder;
   let models: RunModels;
@@ -97,7 +100,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     let state = initialState(cfg.seed, folder.hash);
     const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'), (m) => log(`warning: ${m}`));
     if (folder.resume) {
-      state = restoreCheckpoint(models, folder.resume, folder.hash);
+      state = restoreCheckpoint(models, folder.resume, folder.hash, { rows: data.data.rows.length, train: cfg.train });
       metrics.truncateAfter(state.step);
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
@@ -152,6 +155,7 @@ function logModels(cfg: ExperimentConfig, m: RunModels, log: (l: string) => void
 function logData(d: RunData, log: (l: string) => void): void {
   const s = d.stats;
   log(`data: ${d.data.rows.length} training rows, ${d.texts.length} distinct sentences (${s.rows} rows read, ${s.duplicates} duplicates, ${s.filtered} filtered, ${s.badRows} bad rows skipped)`);
+  for (const e of s.badExamples) log(`warning: bad row skipped: ${e}`);
   log(`dev: ${d.evaluators.length ? `${d.evaluators.map((e) => e.description).join('; ')} (${d.devSource})` : 'none (give data.dev or data.dev_ratio to evaluate)'}`);
   log(`teacher embeddings: ${d.teacherCached} from cache, ${d.teacherComputed} computed`);
   log(`padding ${(100 * d.paddingFraction).toFixed(1)}% of token slots`);

@@ -1,4 +1,6 @@
-/** A typed client for the MLflow REST API (2.x / 3.x), with auth from the standard environment variables. */
+import { trackingEndpoint } from './tracking_endpoint';
+
+/** A typed client for the MLflow REST API (2.x / 3.x), with auth from the URI's user info or the standard environment variables. */
 
 export interface MlflowMetric {
   key: string;
@@ -32,19 +34,20 @@ export const KEY_PATTERN = /^[/\w.\- ]*$/;
 
 export class MlflowClient {
   private readonly base: string;
+  private readonly display: string;
   private readonly headers: Record<string, string>;
 
   constructor(uri: string, private readonly timeoutMs = 10_000, env: NodeJS.ProcessEnv = process.env) {
-    this.base = uri.replace(/\/+$/, '');
+    const endpoint = trackingEndpoint(uri, env);
+    this.base = endpoint.base;
+    this.display = endpoint.display;
     this.headers = { 'Content-Type': 'application/json' };
-    if (env.MLFLOW_TRACKING_TOKEN) this.headers.Authorization = `Bearer ${env.MLFLOW_TRACKING_TOKEN}`;
-    else if (env.MLFLOW_TRACKING_USERNAME) {
-      this.headers.Authorization = `Basic ${Buffer.from(`${env.MLFLOW_TRACKING_USERNAME}:${env.MLFLOW_TRACKING_PASSWORD ?? ''}`).toString('base64')}`;
-    }
+    if (endpoint.authorization) this.headers.Authorization = endpoint.authorization;
   }
 
+  /** The server's URI as it may be printed and saved (a password in it redacted). */
   get uri(): string {
-    return this.base;
+    return this.display;
   }
 
   private async request<T>(method: string, path: string, body?: unknown, raw?: Buffer, contentType?: string): Promise<T> {
@@ -57,7 +60,7 @@ export class MlflowClient {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (e) {
-      throw new MlflowError(`MLflow at ${this.base} unreachable (${(e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message})`, 0);
+      throw new MlflowError(`MLflow at ${this.display} unreachable (${(e as Error).cause ? ((e as Error).cause as Error).message : (e as Error).message})`, 0);
     }
     const text = await res.text();
     if (!res.ok) {

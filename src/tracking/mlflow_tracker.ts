@@ -103,7 +103,7 @@ export class MlflowTracker {
     if (!resumeId) {
       const exp = await this.client.getOrCreateExperiment(this.o.experiment);
       const run = await this.client.createRun(exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
-      writeJsonAtomic(file, { uri: this.o.uri, experiment_id: exp, run_id: run.run_id });
+      writeJsonAtomic(file, { uri: this.client.uri, experiment_id: exp, run_id: run.run_id });
       this.paramsPending = [...this.o.params];
       return run;
     }
@@ -163,7 +163,7 @@ export class MlflowTracker {
         for (const m of toSend) this.serverSteps?.get(m.key)?.add(m.step);
         this.queue.splice(0, batch.length);
       }
-      if (this.failing) this.warn(`MLflow at ${this.o.uri} is reachable again; queued metrics sent`);
+      if (this.failing) this.warn(`MLflow at ${this.client.uri} is reachable again; queued metrics sent`);
       this.failing = false;
       this.delay = this.o.retryInitialMs ?? 1000;
       this.nextAttempt = 0;

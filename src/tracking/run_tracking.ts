@@ -56,6 +56,6 @@ export function startTracking(cfg: ExperimentConfig, runDir: string, metrics: Me
   if (info.resumed) for (const e of metrics.read()) send(e);
   metrics.onAppend = send;
   tracker.kick();
-  log(`tracking: MLflow ${uri}, experiment "${cfg.tracking.experiment}"${info.resumeRunId ? `, continuing run ${info.resumeRunId}` : ''}`);
+  log(`tracking: MLflow ${tracker.client.uri}, experiment "${cfg.tracking.experiment}"${info.resumeRunId ? `, continuing run ${info.resumeRunId}` : ''}`);
   return tracker;
 }

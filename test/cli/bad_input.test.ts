@@ -7,7 +7,8 @@ import { selectBackend } from '../../src/backend/select_backend';
 import { loadSentenceModel } from '../../src/model/sentence_model';
 import { encodeFile } from '../../src/pipelines/encode_file';
 import { DistillError } from '../../src/util/errors';
-import { CLI, runPython, tmpDir } from '../helpers/env';
+import { CLI, ROOT, runPython, tmpDir } from '../helpers/env';
+import { tinyRun } from '../helpers/tiny_run';
 
 function copyDir(src: string): string {
   const dst = path.join(tmpDir(), 'model');
@@ -98,6 +99,16 @@ describe('bad input gets a clear error naming the file', () => {
     const rows = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     assert.deepEqual(rows.map((r) => r.sentence), ['w1 w2 w3', Array(200).fill('w7').join(' '), 'w4']);
     assert.equal(rows[0].embedding.length, 32);
+    // An existing output is kept unless --force.
+    const previous = fs.readFileSync(out, 'utf8');
+    fs.writeFileSync(path.join(dir, 'other.txt'), 'w5 w6\n');
+    const again = spawnSync('node', [CLI, 'encode', '--model', tiny, '--input', path.join(dir, 'other.txt'), '--output', out], { encoding: 'utf8' });
+    assert.equal(again.status, 2, again.stderr);
+    assert.ok(again.stderr.includes(`error: ${out}: output file already exists; pass --force to overwrite it`), again.stderr);
+    assert.equal(fs.readFileSync(out, 'utf8'), previous);
+    const forced = spawnSync('node', [CLI, 'encode', '--model', tiny, '--input', path.join(dir, 'other.txt'), '--output', out, '--force'], { encoding: 'utf8' });
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.deepEqual(fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).sentence), ['w5 w6']);
     const r = spawnSync('node', [CLI, 'encode', '--model', path.join(dir, 'nope'), '--input', input], { encoding: 'utf8' });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /error: .*nope: model folder does not exist/);
@@ -105,5 +116,20 @@ describe('bad input gets a clear error naming the file', () => {
     const unknown = spawnSync('node', [CLI, 'doctor', '--backend', 'tpu'], { encoding: 'utf8' });
     assert.notEqual(unknown.status, 0);
     assert.match(unknown.stderr, /Choices: "tensorflow-gpu", "tensorflow", "cpu"/);
+  });
+
+  test('train: a training row with extra fields is an error naming its line, or with on_bad_row: skip a warning naming it', () => {
+    const r = tinyRun({ steps: 1 });
+    const train = path.join(r.dir, 'train.tsv');
+    const lines = fs.readFileSync(train, 'utf8').split('\n');
+    lines[2] = `${lines[2]}\tstray field`;
+    fs.writeFileSync(train, lines.join('\n'));
+    let p = spawnSync('node', [CLI, 'train', '--config', r.config], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(p.status, 2, p.stderr);
+    assert.ok(p.stderr.includes(`${train}: line 3: row has 2 fields, the header has 1`), p.stderr);
+    p = spawnSync('node', [CLI, 'train', '--config', r.config, '--set', 'data.train.on_bad_row=skip'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(p.status, 0, p.stderr);
+    assert.match(p.stderr, /1 bad rows skipped/);
+    assert.ok(p.stderr.includes(`warning: bad row skipped: ${train}: line 3: row has 2 fields, the header has 1`), p.stderr);
   });
 });

@@ -52,7 +52,7 @@ describe('CLI exit codes and error lines', () => {
     const dir = tmpDir();
     const out = path.join(dir, 'emb.jsonl');
     fs.writeFileSync(out, 'previous\n');
-    assertOneLineUserError(cli(['encode', '--model', tiny, '--input', input, '--output', out], 1), `error: ${out}: file too large`, '(EFBIG)');
+    assertOneLineUserError(cli(['encode', '--model', tiny, '--input', input, '--output', out, '--force'], 1), `error: ${out}: file too large`, '(EFBIG)');
     assert.equal(fs.readFileSync(out, 'utf8'), 'previous\n');
     assert.deepEqual(fs.readdirSync(dir), ['emb.jsonl']);
   });

@@ -91,6 +91,22 @@ describe('bad rows and corrupt files', () => {
     assert.match(stats.badExamples[1], /line 7: column "sentence1" \(field "text_a"\) is missing or empty; row has 6 columns, header has 8/);
   });
 
+  test('a CSV/TSV row with more fields than the header (or a headerless file\'s first row) is a bad row naming its line', async () => {
+    const dir = tmpDir();
+    const tsv = path.join(dir, 'extra.tsv');
+    fs.writeFileSync(tsv, 'sentence1\tsentence2\tscore\na\tb\t1\nc\td\t2\tstray\ne\tf\t3\n');
+    await assert.rejects(loadDataset(pairs(tsv)), /extra\.tsv: line 3: row has 4 fields, the header has 3/);
+    const { records: recs, stats } = await loadDataset(pairs(tsv, { on_bad_row: 'skip' }));
+    assert.deepEqual(recs.map((r) => (r as { text_a: string }).text_a), ['a', 'e']);
+    assert.equal(stats.badRows, 1);
+    assert.match(stats.badExamples[0], /line 3: row has 4 fields/);
+    const csv = path.join(dir, 'extra.csv');
+    fs.writeFileSync(csv, 'a,b,1\n"c, quoted","d\nacross lines",2\ne,f,3,4\n');
+    const headerless: DatasetSpec = { path: csv, kind: 'pairs', header: false, columns: { text_a: 0, text_b: 1, score: 2 } };
+    await assert.rejects(loadDataset(headerless), /extra\.csv: line 4: row has 4 fields, the first row has 3/);
+    assert.deepEqual((await loadDataset({ ...headerless, on_bad_row: 'skip' })).records.map((r) => (r as { text_a: string }).text_a), ['a', 'c, quoted']);
+  });
+
   test('truncated Arrow and Parquet files and invalid UTF-8 fail clearly, never as partial data', async () => {
     const prefix = convert(path.join(DATA, 'en', 'stsb-dev.tsv'));
     for (const ext of ['.arrow', '.arrows', '.parquet']) {

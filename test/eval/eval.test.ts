@@ -1,11 +1,12 @@
 import { before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
 import { spearman } from '../../src/eval/spearman';
 import { bestThresholdAccuracy } from '../../src/eval/eval_files';
+import { StsEvaluator } from '../../src/eval/sts_evaluator';
 import { Rng } from '../../src/util/rng';
 import { CLI, DATA, ROOT, TEACHER_DIR, runPython, tmpDir } from '../helpers/env';
 import { tinyRun } from '../helpers/tiny_run';
@@ -42,6 +43,26 @@ test('distill eval: STS and 0/1-label files in one call, with an average', () =>
   assert.ok(out.results[1].accuracy > 75, `binary accuracy ${out.results[1].accuracy}`);
   assert.equal(out.results[2].pairs, 1458);
   assert.ok(Math.abs(out.averageSpearman - (out.results[0].spearman + out.results[1].spearman + out.results[2].spearman) / 3) < 1e-9);
+});
+
+test('distill eval refuses pair files it cannot score: an unknown header, one pair, constant gold scores, extra fields (exit 2, naming file and line)', () => {
+  const dir = tmpDir();
+  const cases: Array<[string, string, RegExp]> = [
+    ['header.tsv', 's1\ts2\tsim\nA man.\tA woman.\t1\nA dog.\tA cat.\t2\n', /header\.tsv: line 1 looks like a header \(s1, s2, sim\) but lacks the columns distill eval reads: expected a header with sentence1, sentence2 and one of score, label/],
+    ['noscore.tsv', 'sentence1\tsentence2\tsim\nA man.\tA woman.\t1\n', /noscore\.tsv: line 1: the header \(sentence1, sentence2, sim\) has no score column: expected one of score, label/],
+    ['one.tsv', 'sentence1\tsentence2\tscore\nA man.\tA woman.\t1\n', /one\.tsv: 1 pair: Spearman needs at least 2 pairs with different gold scores/],
+    ['constant.tsv', 'sentence1\tsentence2\tscore\nA man.\tA woman.\t2.5\nA dog.\tA cat.\t2.5\nA car.\tA bus.\t2.5\n', /constant\.tsv: all 3 gold scores are 2\.5: Spearman is undefined when the gold scores do not vary/],
+    ['extra.tsv', 'sentence1\tsentence2\tscore\nA man.\tA woman.\t1\nA dog.\tA cat.\t2\tnote\n', /extra\.tsv: line 3: row has 4 fields, the header has 3/],
+  ];
+  for (const [name, text, message] of cases) {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    const p = spawnSync('node', [CLI, 'eval', '--model', TEACHER_DIR, '--data', path.join(DATA, 'zh', 'csts-dev.txt'), '--data', file], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(p.status, 2, `${name}: ${p.stderr}`);
+    assert.match(p.stderr, message, name);
+    assert.equal(p.stdout, '', `${name}: no scores printed`);
+  }
+  assert.throws(() => new StsEvaluator([{ text_a: 'a', text_b: 'b', score: 1 }, { text_a: 'c', text_b: 'd', score: 1 }], 64, 'dev.tsv'), /dev\.tsv: all 2 gold scores are 1/);
 });
 
 test('distill bench: measured seed-card rows on both runtimes, with the gap against the first model', () => {

@@ -11,6 +11,7 @@ interface EncodeArgs extends CommonArgs {
   batch: number;
   field: string;
   runtime: 'tfjs' | 'onnx';
+  force: boolean;
 }
 
 export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
@@ -21,6 +22,7 @@ export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
       .option('model', { type: 'string', demandOption: true, describe: 'model folder (Hugging Face / sentence-transformers layout)' })
       .option('input', { type: 'string', demandOption: true, describe: 'UTF-8 text, one sentence per line, or .jsonl' })
       .option('output', { type: 'string', describe: 'write embeddings to FILE.arrow or FILE.jsonl (default: print them)' })
+      .option('force', { type: 'boolean', default: false, describe: 'overwrite --output if it exists' })
       .option('batch', { type: 'number', default: 32, describe: 'sentences per batch' })
       .option('field', { type: 'string', default: 'text', describe: 'JSONL field holding the sentence' })
       .option('runtime', { type: 'string', choices: ['tfjs', 'onnx'], default: 'tfjs', describe: 'onnx: the same model exported (cached in .cache/onnx) and run in onnxruntime-node' }) as never,
@@ -28,7 +30,7 @@ export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
     if (!args.json) process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''})\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
-    const s = await encodeFile({ model: args.model, input: args.input, output: args.output, batchSize: args.batch, field: args.field, runtime: args.runtime });
+    const s = await encodeFile({ model: args.model, input: args.input, output: args.output, batchSize: args.batch, field: args.field, runtime: args.runtime, force: args.force });
     emit(args, { backend: backend.name, ...s }, () => {
       const lines = [
         `encoded ${s.sentences} sentences -> ${s.dim}-d in ${s.seconds.toFixed(2)}s (${s.sentencesPerSecond.toFixed(1)} sent/s)`,

@@ -13,6 +13,7 @@ export function delimitedReader(defaultDelimiter: string, defaultQuote: string |
     const quote = opts.quote === undefined ? defaultQuote : opts.quote;
     const hasHeader = opts.header ?? true;
     let header: string[] | undefined;
+    let width: number | undefined;
     let row = 0;
     let fields: string[] = [];
     let field = '';
@@ -47,10 +48,11 @@ export function delimitedReader(defaultDelimiter: string, defaultQuote: string |
         fields.push(field);
         field = '';
       }
+      width ??= fields.length;
       if (hasHeader && !header) {
         header = fields.map((f) => f.trim());
       } else {
-        yield { values: fields, header, line: startLine, row: row++ };
+        yield { values: fields, header, width, line: startLine, row: row++ };
       }
       fields = [];
     }

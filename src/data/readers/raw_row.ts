@@ -4,6 +4,8 @@ export interface RawRow {
   values: unknown[] | Record<string, unknown>;
   /** Column names when the source has them, in order. */
   header?: string[];
+  /** CSV/TSV: the field count every row must have (the header's, or a headerless file's first row's); more is a bad row. */
+  width?: number;
   /** For error messages: 1-based line for text formats, 0-based row index for columnar ones. */
   line?: number;
   row: number;
