@@ -39,7 +39,7 @@ describe('disk full part-way through a write', () => {
 
   test('(a) teacher-cache part: exit 2 naming the part, no part or temporary left, the rerun computes it', () => {
     const r = tinyRunVariant(base, 'a', { steps: 10, ownCache: true });
-    const cut = cliUnderFileSizeLimit(16, CLI, ['cache-teacher', '--config', r.config], ROOT);
+    const cut = cliUnderFileSizeLimit(2, CLI, ['cache-teacher', '--config', r.config], ROOT);
     assert.equal(cut.status, 2, cut.stderr);
     assert.match(cut.stderr, /error: \S+\/part-[^/\s]+\.arrow: file too large .*\(EFBIG\) while writing teacher-cache part/);
     const cacheRoot = path.join(base.dir, 'cache-a');
