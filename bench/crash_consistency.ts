@@ -141,6 +141,8 @@ async function main() {
     const moment = done < kills ? { kind, delayMs: Math.round(rng.next() * delayMs), nth: 1 + Math.floor(rng.next() * nth[kind]) } : null;
     const a = await runTrain(args, runDir, moment);
     attempts++;
+    // `--resume` on a run killed before its first checkpoint starts it again from step 0 itself.
+    if (/starting it again from step 0/.test(a.stderr)) restarts++;
     if (a.killedAt) {
       done++;
       failing = 0;

@@ -17,6 +17,7 @@ import { teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';
 import { openTeacherCache } from './cache_teacher';
+import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 
 export interface RunData {
   data: TrainData;
@@ -71,7 +72,9 @@ export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceMod
   const cache = cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', embeddingDim(teacher));
   const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
   const onProgress = (d: number, n: number) => (progress.setTotal(n), progress.update(d));
-  const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress, signal: opts.signal });
+  // A shared cache may be filled by a cache-teacher or another train at the same time: write under its shard locks.
+  const fill = cfg.teacher.cache ? sharedTeacherEmbeddings : teacherEmbeddings;
+  const te = await fill(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress, signal: opts.signal });
   const data: TrainData = { ids, teacher: te.embeddings, teacherDim: cache.dim, padId: student.tokenizer.padId, rows: trainRows };
   const dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers);
   // The first epoch's plan, as the loop will make it: its padding is the run's.

@@ -17,6 +17,8 @@ export interface SharedTeacherOptions {
   batchSize?: number;
   onProgress?: (done: number, total: number) => void;
   log?: (line: string) => void;
+  /** Stops between batches (a signal during `train`); shards already written stay. */
+  signal?: AbortSignal;
 }
 
 /** Which write shard a sentence key falls in (the key's first 32 bits, as `--shard` uses them). */
@@ -40,7 +42,7 @@ export async function sharedTeacherEmbeddings(model: SentenceModel, cache: Teach
     try {
       cache.refresh();
       const offset = computed;
-      const r = await teacherEmbeddings(model, cache, todo, { batchSize: opts.batchSize, onProgress: (d) => opts.onProgress?.(offset + d, missing) });
+      const r = await teacherEmbeddings(model, cache, todo, { batchSize: opts.batchSize, signal: opts.signal, onProgress: (d) => opts.onProgress?.(offset + d, missing) });
       computed += r.computed;
     } finally {
       lock.release();
