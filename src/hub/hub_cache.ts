@@ -70,5 +70,6 @@ export function cachedRevisions(folder: string, repo: string): string[] {
     }
   };
   if (fs.existsSync(path.join(folder, 'refs'))) walk(path.join(folder, 'refs'), '');
-  return [...named, ...[...commits].filter((c) => COMMIT_SHA.test(c)).map((c) => `${repo}@${c}`)];
+  const unnamed = [...commits].filter((c) => COMMIT_SHA.test(c) && !named.some((n) => n.endsWith(`(${c.slice(0, 10)})`)));
+  return [...named, ...unnamed.map((c) => `${repo}@${c}`)];
 }

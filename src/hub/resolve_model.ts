@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { downloadFile, fileDownloadInfo, modelInfo, type FileDownloadInfoOutput } from '@huggingface/hub';
+import { downloadFile, fileDownloadInfo, HubApiError, modelInfo, type FileDownloadInfoOutput } from '@huggingface/hub';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';
 import { downloadBlob } from './download_blob';
@@ -113,8 +113,9 @@ async function fetchFiles(folder: string, commit: string, files: string[], ctx: 
         const whole = downloadFile({ repo: ctx.repo, path: file, revision: commit, hubUrl: s.endpoint, accessToken: s.token, fetch: o.fetch, downloadInfo: info });
         return streamFrom(whole, offset);
       };
-      await hubCall({ ...ctx, file }, () => downloadBlob(blob, info.size, etag, source, (n) => progress.update((done += n)))).catch((e) => {
-        throw e instanceof DistillError ? e : new DistillError(`download of "${file}" failed: ${(e as Error).message}; run again to resume`, ctx.repo, { cause: e });
+      await downloadBlob(blob, info.size, etag, source, (n) => progress.update((done += n))).catch((e) => {
+        if (e instanceof HubApiError || (e as NodeJS.ErrnoException).code?.startsWith('E') && (e as NodeJS.ErrnoException).path) throw hubError(e, { ...ctx, file });
+        throw new DistillError(`download of "${file}" failed (${describe(e)}); the part already fetched is kept, not used: run again to resume`, ctx.repo, { cause: e });
       });
     } else progress.update((done += info.size));
     linkSnapshotFile(folder, commit, file, etag);
@@ -139,6 +140,11 @@ async function hubCall<T>(ctx: HubContext, f: () => Promise<T>): Promise<T> {
   } catch (e) {
     throw hubError(e, ctx);
   }
+}
+
+function describe(e: unknown): string {
+  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+  return [(e as Error).message ?? String(e), cause?.code ?? cause?.message].filter(Boolean).join(': ');
 }
 
 export function formatBytes(n: number): string {

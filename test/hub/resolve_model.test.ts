@@ -1,0 +1,117 @@
+import { after, before, test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { resolveModel } from '../../src/hub/resolve_model';
+import type { HubSettings } from '../../src/hub/hub_settings';
+import { MockHub } from '../helpers/mock_hub';
+import { TEACHER_DIR, tmpDir } from '../helpers/env';
+
+const MAIN = 'a'.repeat(40);
+const V1 = 'b'.repeat(40);
+const hub = new MockHub({
+  'sentence-transformers/all-MiniLM-L6-v2': { dir: TEACHER_DIR, refs: { main: MAIN, v1: V1 } },
+  'acme/gated': { dir: TEACHER_DIR, refs: { main: MAIN }, files: ['config.json', 'modules.json'], auth: 'hf_right' },
+  'acme/torch-only': { dir: TEACHER_DIR, refs: { main: MAIN }, files: ['config.json', 'vocab.txt', 'README.md'], ghosts: ['pytorch_model.bin'] },
+  'acme/ghost': { dir: TEACHER_DIR, refs: { main: MAIN }, files: ['model.safetensors', 'config.json'], ghosts: ['tokenizer.json'] },
+});
+const ID = 'sentence-transformers/all-MiniLM-L6-v2';
+let shared: HubSettings;
+
+before(async () => {
+  await hub.start();
+  shared = settings();
+});
+after(() => hub.stop());
+
+/** A port nobody listens on (fetch refuses some well-known ports outright, so not 9). */
+async function deadPort(): Promise<string> {
+  const h = await new MockHub({}).start();
+  const url = h.url;
+  await h.stop();
+  return url;
+}
+
+function settings(over: Partial<HubSettings> = {}): HubSettings {
+  return { cacheDir: tmpDir('hf-cache-'), endpoint: hub.url, offline: false, ...over };
+}
+
+function requestsDuring<T>(f: () => Promise<T>): Promise<{ value: T; requests: string[] }> {
+  const start = hub.requests.length;
+  return f().then((value) => ({ value, requests: hub.requests.slice(start) }));
+}
+
+test('first use downloads only what a sentence model needs into the huggingface_hub layout; the second makes no request', async () => {
+  const first = await requestsDuring(() => resolveModel(ID, { settings: shared, quiet: true }));
+  const repo = path.join(shared.cacheDir, 'models--sentence-transformers--all-MiniLM-L6-v2');
+  assert.equal(first.value.dir, path.join(repo, 'snapshots', MAIN));
+  assert.deepEqual(first.value.hub, { repo: ID, revision: 'main', commit: MAIN });
+  assert.equal(fs.readFileSync(path.join(repo, 'refs', 'main'), 'utf8'), MAIN);
+  const got = fs.readdirSync(first.value.dir).sort();
+  assert.deepEqual(got, ['1_Pooling', 'config.json', 'config_sentence_transformers.json', 'model.safetensors', 'modules.json', 'sentence_bert_config.json', 'special_tokens_map.json', 'tokenizer.json', 'tokenizer_config.json', 'vocab.txt']);
+  const link = path.join(first.value.dir, 'model.safetensors');
+  assert.ok(fs.lstatSync(link).isSymbolicLink() && !path.isAbsolute(fs.readlinkSync(link)), 'snapshot files are relative links into blobs/');
+  assert.deepEqual(fs.readFileSync(link), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+  assert.ok(!first.requests.some((r) => /README|data_config|gitattributes/.test(r)), first.requests.join('\n'));
+  assert.ok(first.requests.some((r) => r.startsWith('GET /cdn/')), 'the weights came through the redirect');
+  const second = await requestsDuring(() => resolveModel(ID, { settings: shared }));
+  assert.deepEqual(second.requests, []);
+  assert.equal(second.value.dir, first.value.dir);
+});
+
+test('HF_HUB_OFFLINE serves the cache with the server stopped, and names what is cached when a revision is not', async () => {
+  await resolveModel(ID, { settings: shared, quiet: true });
+  const stopped = settings({ cacheDir: shared.cacheDir, endpoint: await deadPort(), offline: true });
+  assert.equal((await resolveModel(ID, { settings: stopped })).hub?.commit, MAIN);
+  await assert.rejects(resolveModel(`${ID}@v2`, { settings: stopped }), (e: Error) => {
+    assert.match(e.message, /HF_HUB_OFFLINE=1 and revision "v2" is not in the cache/);
+    assert.match(e.message, new RegExp(`${ID}@main \\(aaaaaaaaaa\\)`));
+    return true;
+  });
+});
+
+test('a revision pin (tag or commit) resolves to its commit and records the ref', async () => {
+  const s = settings();
+  const tag = await resolveModel(`${ID}@v1`, { settings: s, quiet: true });
+  assert.equal(tag.hub?.commit, V1);
+  assert.ok(tag.dir.endsWith(path.join('snapshots', V1)));
+  assert.equal(fs.readFileSync(path.join(s.cacheDir, 'models--sentence-transformers--all-MiniLM-L6-v2', 'refs', 'v1'), 'utf8'), V1);
+  const pinned = await requestsDuring(() => resolveModel(`${ID}@${MAIN}`, { settings: s, quiet: true }));
+  assert.equal(pinned.value.hub?.commit, MAIN);
+  assert.ok(!pinned.requests.some((r) => r.startsWith('GET /cdn/') && !r.endsWith('bytes=0-0')), 'the same blobs are not downloaded again for another commit');
+});
+
+test('404, 401, 403, PyTorch-only weights and a refused connection each say what to do', async () => {
+  const s = settings();
+  await assert.rejects(resolveModel('acme/nothing-here', { settings: s }), /acme\/nothing-here@main not found on .* \(HTTP 404\)/);
+  await assert.rejects(resolveModel('acme/ghost', { settings: s, quiet: true }), /file "tokenizer.json" of acme\/ghost@a{40} not found .*HTTP 404/);
+  await assert.rejects(resolveModel('acme/gated', { settings: s }), /access to acme\/gated@main denied .*HTTP 401.*set HF_TOKEN/);
+  await assert.rejects(resolveModel('acme/gated', { settings: { ...s, token: 'hf_wrong' } }), /HTTP 403\): HF_TOKEN is set but was refused/);
+  await assert.rejects(resolveModel('acme/torch-only', { settings: s }), (e: Error) => {
+    assert.match(e.message, /only PyTorch weights \(pytorch_model.bin\)/);
+    assert.match(e.message, /save_pretrained\(d, safe_serialization=True\)/);
+    return true;
+  });
+  await resolveModel(ID, { settings: s, quiet: true });
+  const down = { ...s, endpoint: await deadPort() };
+  await assert.rejects(resolveModel(`${ID}@v1`, { settings: down }), (e: Error) => {
+    assert.match(e.message, /cannot reach http:\/\/127.0.0.1:\d+ .*ECONNREFUSED/);
+    assert.match(e.message, /work offline \(set HF_HUB_OFFLINE=1\): sentence-transformers\/all-MiniLM-L6-v2@main \(aaaaaaaaaa\)/);
+    return true;
+  });
+});
+
+test('a download cut mid-file is never trusted, and the retry resumes it with a Range request', async () => {
+  const s = settings();
+  hub.dropAfter = 5_000_000;
+  await assert.rejects(resolveModel(ID, { settings: s, quiet: true }), /download of "model.safetensors" failed .*kept, not used: run again to resume/);
+  const repo = path.join(s.cacheDir, 'models--sentence-transformers--all-MiniLM-L6-v2');
+  const snap = path.join(repo, 'snapshots', MAIN);
+  assert.ok(!fs.existsSync(path.join(snap, 'model.safetensors')), 'no snapshot link to a partial blob');
+  assert.ok(fs.readdirSync(path.join(repo, 'blobs')).some((b) => b.endsWith('.incomplete')));
+  await assert.rejects(resolveModel(ID, { settings: { ...s, offline: true } }), /lacks model.safetensors/);
+  const retry = await requestsDuring(() => resolveModel(ID, { settings: s, quiet: true }));
+  assert.ok(retry.requests.some((r) => /^GET \/cdn\/\w+ bytes=5000000-/.test(r)), retry.requests.join('\n'));
+  assert.deepEqual(fs.readFileSync(path.join(snap, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+  assert.ok(!fs.readdirSync(path.join(repo, 'blobs')).some((b) => b.endsWith('.incomplete')));
+});
