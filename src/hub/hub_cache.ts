@@ -73,3 +73,9 @@ export function cachedRevisions(folder: string, repo: string): string[] {
   const unnamed = [...commits].filter((c) => COMMIT_SHA.test(c) && !named.some((n) => n.endsWith(`(${c.slice(0, 10)})`)));
   return [...named, ...unnamed.map((c) => `${repo}@${c}`)];
 }
+
+/** The repo and commit of a folder that is a snapshot in a huggingface_hub cache (`.../models--org--name/snapshots/<sha>`). */
+export function hubOrigin(dir: string): { repo: string; commit: string } | undefined {
+  const m = /(?:^|[/\\])models--([^/\\]+)[/\\]snapshots[/\\]([0-9a-f]{40})[/\\]?$/.exec(dir);
+  return m ? { repo: m[1].split('--').join('/'), commit: m[2] } : undefined;
+}

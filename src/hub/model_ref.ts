@@ -15,7 +15,7 @@ export function parseModelRef(spec: string, where = 'model'): ModelRef {
   if (fs.existsSync(spec)) return { kind: 'local', dir: spec };
   const m = HUB_ID.exec(spec);
   if (!m || spec.startsWith('.') || m[1].includes('..')) {
-    throw new DistillError(`"${spec}" is neither an existing folder nor a Hub id (org/name or org/name@revision)`, where);
+    throw new DistillError(`model folder does not exist (${where}), and this is not a Hub id either (org/name or org/name@revision)`, spec);
   }
   return { kind: 'hub', repo: m[1], revision: m[2] ?? 'main' };
 }

@@ -1,4 +1,5 @@
 import { loadSentenceModel, disposeSentenceModel } from '../model/sentence_model';
+import { resolveModel } from '../hub/resolve_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { readSentences } from '../data/read_sentences';
 import { writeEmbeddings } from '../data/write_embeddings';
@@ -49,7 +50,7 @@ export interface EncodeFileSummary {
 /** `distill encode`: read sentences, embed them in length-sorted batches, write Arrow or JSONL. */
 export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileSummary> {
   const { sentences, skippedBlank } = readSentences(opts.input, opts.field);
-  const model = loadSentenceModel(opts.model);
+  const model = loadSentenceModel((await resolveModel(opts.model, { where: '--model', quiet: opts.quiet })).dir);
   try {
     const progress = new Progress('encode', sentences.length, 'sent', process.stderr, opts.quiet || sentences.length < 256);
     const t0 = performance.now();

@@ -24,6 +24,7 @@ import { prepareRunData, RunData } from './run_data';
 import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
 import { startTracking } from '../tracking/run_tracking';
 import { ConfigRegistries, configToObject } from '../config/parse_config';
+import { resolveModel, ResolvedModel } from '../hub/resolve_model';
 
 export type { ModelRow, TrainRunSummary } from './run_summary';
 
@@ -53,12 +54,14 @@ export interface TrainRunOptions {
 export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}): Promise<TrainRunSummary> {
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const folder = openRunFolder(cfg, opts);
-  const models = loadRunModels(cfg, opts.registries?.losses);
+  const teacher = await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet });
+  const models = loadRunModels(cfg, opts.registries?.losses, teacher.dir);
   try {
     const { runDir } = folder;
     fs.mkdirSync(runDir, { recursive: true });
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
-    logModels(cfg, models, log);
+    writeJsonAtomic(path.join(runDir, 'teacher.json'), teacherRecord(cfg, teacher));
+    logModels(cfg, models, teacher, log);
     const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers });
     logData(data, log);
     const evaluators = [...data.evaluators, ...(opts.evaluators ?? [])];
@@ -70,7 +73,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
     const tracker = startTracking(cfg, runDir, metrics, {
-      teacher: cfg.teacher.model, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume,
+      teacher: cfg.teacher.model, teacherCommit: teacher.hub?.commit, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume,
       student: models.student.keptLayers ? `layers ${JSON.stringify(models.student.keptLayers)}` : `fresh ${models.student.model.config.numHiddenLayers}x${models.student.model.config.hiddenSize}`,
     }, log);
     state.trackingRunId = tracker?.runId ?? state.trackingRunId;
@@ -107,9 +110,14 @@ function saveState(dir: string, models: RunModels, state: TrainingState): void {
   saveCheckpoint(dir, models.student.model, state, models.optimizer.slots(), new Map(models.losses.flatMap((l) => [...l.loss.params])));
 }
 
-function logModels(cfg: ExperimentConfig, m: RunModels, log: (l: string) => void): void {
+/** Which teacher the run used: the config's name for it and, for a Hub id, the commit it resolved to. */
+function teacherRecord(cfg: ExperimentConfig, t: ResolvedModel): Record<string, unknown> {
+  return { model: cfg.teacher.model, dir: path.resolve(t.dir), ...(t.hub ? { hub: t.hub } : {}) };
+}
+
+function logModels(cfg: ExperimentConfig, m: RunModels, tm: ResolvedModel, log: (l: string) => void): void {
   const t = m.teacher;
-  log(`teacher: ${cfg.teacher.model} (${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
+  log(`teacher: ${cfg.teacher.model}${tm.hub ? ` (commit ${tm.hub.commit})` : ''} (${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
   log(layerTable(m.student, t.config.numHiddenLayers));
   for (const l of m.losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
 }
