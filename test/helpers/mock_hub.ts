@@ -9,9 +9,10 @@ import * as path from 'path';
  * serving folders through the endpoints huggingface_hub and @huggingface/hub
  * use, with the headers the real Hub sends:
  * - GET /api/models/{org}/{name}/revision/{rev}: JSON with sha and siblings;
+ * - GET /api/models/{org}/{name}/tree/{rev}: the file listing (Python's snapshot_download);
  * - GET|HEAD /{org}/{name}/resolve/{rev}/{file}: small files directly (ETag =
- *   git blob sha1), LFS files (.safetensors, .bin) as a 302 to an absolute
- *   /cdn/{sha256} URL with X-Linked-Etag and X-Linked-Size; X-Repo-Commit on both;
+ *   git blob sha1), LFS files (.safetensors, .bin) as a 302 to
+ *   http://localhost:{port}/cdn/{sha256} (another host, like the Hub's CDN) with X-Linked-Etag and X-Linked-Size; X-Repo-Commit on both;
  * - GET|HEAD /cdn/{sha256}: the bytes, with Range requests (206).
  * Knobs: `auth` (token a repo needs: 401 without one, 403 with a wrong one),
  * `dropAfter` (the next CDN download is cut after that many bytes).
@@ -70,6 +71,8 @@ export class MockHub {
     const p = decodeURIComponent(url.pathname);
     this.requests.push(`${req.method} ${p}${req.headers.range ? ` ${req.headers.range}` : ''}`);
     const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(p);
+    const tree = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)$/.exec(p);
+    if (tree) return this.tree(req, res, tree[1], tree[2]);
     const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(p);
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(p);
     if (api) return this.repoInfo(req, res, api[1], api[2]);
@@ -100,13 +103,27 @@ export class MockHub {
     res.end(JSON.stringify({ _id: id.replace('/', '-'), id, sha, private: false, gated: false, downloads: 0, likes: 0, lastModified: '2026-01-01T00:00:00.000Z', siblings }));
   }
 
+  /** The recursive listing Python's snapshot_download reads (list_repo_tree). */
+  private tree(req: http.IncomingMessage, res: http.ServerResponse, id: string, rev: string): void {
+    if (!this.commit(req, res, id, rev)) return;
+    const files = [...this.files.get(id)!];
+    const dirs = [...new Set(files.flatMap(([f]) => (f.includes('/') ? [f.slice(0, f.lastIndexOf('/'))] : [])))];
+    const entries = [
+      ...dirs.map((d) => ({ type: 'directory', path: d, oid: '0'.repeat(40), size: 0 })),
+      ...files.map(([f, e]) => ({ type: 'file', path: f, size: e.bytes.length, oid: e.lfs ? '0'.repeat(40) : e.etag, ...(e.lfs ? { lfs: { oid: e.etag, size: e.bytes.length, pointerSize: 134 } } : {}) })),
+    ];
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify(entries));
+  }
+
   private resolveFile(req: http.IncomingMessage, res: http.ServerResponse, id: string, rev: string, file: string): void {
     const sha = this.commit(req, res, id, rev);
     if (!sha) return;
     const f = this.files.get(id)!.get(file);
     if (!f) return error(res, 404, 'EntryNotFound', `${file} does not exist on "${rev}"`, { 'X-Repo-Commit': sha });
     if (f.lfs) {
-      res.writeHead(302, { Location: `${this.url}/cdn/${f.etag}`, 'X-Repo-Commit': sha, 'X-Linked-Etag': `"${f.etag}"`, 'X-Linked-Size': String(f.bytes.length), ETag: `"${f.etag}"`, 'Content-Length': '0' });
+      // Another host name for the same server, as the real Hub redirects to a CDN host (Python follows same-host redirects itself).
+      res.writeHead(302, { Location: `${this.url.replace('127.0.0.1', 'localhost')}/cdn/${f.etag}`, 'X-Repo-Commit': sha, 'X-Linked-Etag': `"${f.etag}"`, 'X-Linked-Size': String(f.bytes.length), ETag: `"${f.etag}"`, 'Content-Length': '0' });
       return void res.end();
     }
     this.sendBytes(req, res, f.bytes, f.etag, { 'X-Repo-Commit': sha });
