@@ -2,6 +2,8 @@ import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import { execFile } from 'child_process';
 import * as fs from 'fs';
+import * as http from 'http';
+import type { AddressInfo } from 'net';
 import * as path from 'path';
 import { promisify } from 'util';
 import { resolveModel } from '../../src/hub/resolve_model';
@@ -58,11 +60,33 @@ test('distill encode --model org/name downloads through HF_ENDPOINT with a bytes
   assert.equal(rows('offline.jsonl'), rows('local.jsonl'));
 });
 
-test('train with teacher.model a Hub id records the resolved commit in the run folder and the teacher cache', async () => {
+/** Just enough of MLflow's REST API to start a run; records what was posted. */
+async function fakeMlflow(): Promise<{ uri: string; posted: Array<{ path: string; body: any }>; server: http.Server }> {
+  const posted: Array<{ path: string; body: any }> = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const p = req.url!.split('?')[0];
+      if (req.method === 'POST') posted.push({ path: p, body: body ? JSON.parse(body) : {} });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      if (p.endsWith('/experiments/get-by-name')) return res.end(JSON.stringify({ experiment: { experiment_id: '1' } }));
+      if (p.endsWith('/runs/create')) return res.end(JSON.stringify({ run: { info: { run_id: 'r1', experiment_id: '1', status: 'RUNNING' } } }));
+      res.end('{}');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, posted, server };
+}
+
+test('train with teacher.model a Hub id records the resolved commit in the run folder, the MLflow tags and the teacher cache', async () => {
   const cfg = fs.readFileSync(tiny.config, 'utf8').replace(`model: ${tiny.teacher},`, 'model: acme/tiny-bert,');
   fs.writeFileSync(tiny.config, cfg);
-  const env = { ...process.env, HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(tiny.dir, 'hub'), HF_TOKEN: '' };
-  const r = await run('node', [CLI, 'train', '--config', tiny.config, '--json'], { env, encoding: 'utf8' });
+  const mlflow = await fakeMlflow();
+  const env = { ...process.env, HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(tiny.dir, 'hub'), HF_TOKEN: '', MLFLOW_TRACKING_URI: mlflow.uri };
+  const r = await run('node', [CLI, 'train', '--config', tiny.config, '--json'], { env, encoding: 'utf8' }).finally(() => mlflow.server.close());
+  const created = mlflow.posted.find((p) => p.path.endsWith('/runs/create'));
+  assert.ok(created?.body.tags.some((t: { key: string; value: string }) => t.key === 'distill.teacher_commit' && t.value === MAIN), JSON.stringify(created));
   assert.match(r.stderr, new RegExp(`teacher: acme/tiny-bert \\(commit ${MAIN}\\)`));
   const record = JSON.parse(fs.readFileSync(path.join(tiny.dir, 'run', 'teacher.json'), 'utf8'));
   assert.deepEqual(record.hub, { repo: 'acme/tiny-bert', revision: 'main', commit: MAIN });
