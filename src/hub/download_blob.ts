@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { withFileLock } from './file_lock';
 
 /** Bytes of a file still to fetch, from `offset` on (a Range request when offset > 0). */
 export type ByteSource = (offset: number) => ReadableStream<Uint8Array>;
@@ -7,42 +8,54 @@ export type ByteSource = (offset: number) => ReadableStream<Uint8Array>;
 /**
  * Downloads one blob into `target`, atomically and resumably: bytes go to
  * `target.incomplete` (Python huggingface_hub's name, so either side resumes
- * the other's partial file); only when the size matches, and for an LFS blob
- * (64-hex etag) the SHA-256 too, is it fsynced and renamed to `target`. A
- * dropped connection leaves the partial file for the next try to continue;
- * a blob that fails verification is deleted, so nothing wrong is ever named
- * as the blob.
+ * the other's partial file); only when the file on disk has the right size,
+ * and for an LFS blob (64-hex etag) the right SHA-256, is it renamed to
+ * `target`. A dropped connection leaves the partial file for the next try to
+ * continue; a file that fails verification is deleted, so nothing wrong is
+ * ever named as the blob. The file is verified as it lies on disk, not as it
+ * was received, and a lock keeps a second process (parallel cache-teacher
+ * shards) from appending to the same partial file meanwhile.
  */
 export async function downloadBlob(target: string, size: number, etag: string, source: ByteSource, onBytes: (n: number) => void): Promise<void> {
   const partial = `${target}.incomplete`;
-  let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
-  if (have > size) {
-    fs.rmSync(partial);
-    have = 0;
-  }
-  const hash = crypto.createHash('sha256');
-  if (have > 0) hash.update(fs.readFileSync(partial));
-  onBytes(have);
-  const fd = fs.openSync(partial, 'a');
+  await withFileLock(`${partial}.lock`, async () => {
+    if (fs.existsSync(target)) return onBytes(size);
+    let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
+    if (have > size) fs.rmSync(partial);
+    have = have > size ? 0 : have;
+    onBytes(have);
+    if (have < size) await append(partial, source(have), onBytes);
+    await verify(partial, size, etag);
+    fs.renameSync(partial, target);
+  });
+}
+
+async function append(file: string, chunks: ReadableStream<Uint8Array>, onBytes: (n: number) => void): Promise<void> {
+  const fd = fs.openSync(file, 'a');
   try {
-    if (have < size) {
-      for await (const chunk of source(have) as unknown as AsyncIterable<Uint8Array>) {
-        writeAll(fd, chunk, partial);
-        hash.update(chunk);
-        have += chunk.length;
-        onBytes(chunk.length);
-      }
+    for await (const chunk of chunks as unknown as AsyncIterable<Uint8Array>) {
+      writeAll(fd, chunk, file);
+      onBytes(chunk.length);
     }
     fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
-  const sha = hash.digest('hex');
-  if (have !== size || (/^[0-9a-f]{64}$/.test(etag) && sha !== etag)) {
-    fs.rmSync(partial, { force: true });
-    throw new Error(have !== size ? `got ${have} bytes, expected ${size}` : `SHA-256 ${sha} does not match the Hub's ${etag}`);
+}
+
+async function verify(file: string, size: number, etag: string): Promise<void> {
+  const have = fs.statSync(file).size;
+  let problem = have === size ? undefined : `got ${have} bytes, expected ${size}`;
+  if (!problem && /^[0-9a-f]{64}$/.test(etag)) {
+    const hash = crypto.createHash('sha256');
+    for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+    const sha = hash.digest('hex');
+    if (sha !== etag) problem = `SHA-256 ${sha} does not match the Hub's ${etag}`;
   }
-  fs.renameSync(partial, target);
+  if (problem) {
+    fs.rmSync(file, { force: true });
+    throw new Error(problem);
+  }
 }
 
 function writeAll(fd: number, bytes: Uint8Array, file: string): void {

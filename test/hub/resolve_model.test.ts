@@ -115,3 +115,11 @@ test('a download cut mid-file is never trusted, and the retry resumes it with a 
   assert.deepEqual(fs.readFileSync(path.join(snap, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
   assert.ok(!fs.readdirSync(path.join(repo, 'blobs')).some((b) => b.endsWith('.incomplete')));
 });
+
+test('two processes-worth of first uses at once (parallel cache-teacher shards) share one download of each blob', async () => {
+  const s = settings();
+  const both = await requestsDuring(() => Promise.all([resolveModel(ID, { settings: s, quiet: true }), resolveModel(ID, { settings: s, quiet: true })]));
+  assert.equal(both.value[0].dir, both.value[1].dir);
+  assert.equal(both.requests.filter((r) => /^GET \/cdn\/\w+$/.test(r)).length, 1, both.requests.join('\n'));
+  assert.deepEqual(fs.readFileSync(path.join(both.value[0].dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+});
