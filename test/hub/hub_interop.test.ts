@@ -19,8 +19,12 @@ const tiny = tinyRun({ steps: 2, every: 2, sentences: 40 });
 const hub = new MockHub({ [ID]: { dir: TEACHER_DIR, refs: { main: MAIN } }, 'acme/tiny-bert': { dir: tiny.teacher, refs: { main: MAIN } } });
 const NEEDED = ['config.json', 'model.safetensors', 'tokenizer.json', 'vocab.txt', 'tokenizer_config.json', 'special_tokens_map.json', 'modules.json', 'config_sentence_transformers.json', 'sentence_bert_config.json', '1_Pooling/*'];
 
+const scratch: string[] = [tiny.dir];
 before(() => hub.start());
-after(() => hub.stop());
+after(async () => {
+  await hub.stop();
+  for (const d of scratch) fs.rmSync(d, { recursive: true, force: true });
+});
 
 function python(code: string, env: Record<string, string>): Promise<string> {
   return run(PYTHON, ['-c', code], { env: { ...process.env, ...env }, encoding: 'utf8' }).then((r) => r.stdout.trim());
@@ -28,15 +32,17 @@ function python(code: string, env: Record<string, string>): Promise<string> {
 
 test('Python huggingface_hub finds offline what we downloaded, and we find offline what it downloaded', async () => {
   const ours = tmpDir('hf-ours-');
+  scratch.push(ours);
   const r = await resolveModel(ID, { settings: { cacheDir: ours, endpoint: hub.url, offline: false }, quiet: true });
   const found = await python(
-    `from huggingface_hub import snapshot_download, hf_hub_download; import json, sys
-p = snapshot_download('${ID}', local_files_only=True, cache_dir=sys.argv[1] if len(sys.argv) > 1 else '${ours}')
+    `from huggingface_hub import snapshot_download, hf_hub_download; import json, os
+p = snapshot_download('${ID}', local_files_only=True, cache_dir='${ours}')
 w = hf_hub_download('${ID}', 'model.safetensors', local_files_only=True, cache_dir='${ours}')
-print(json.dumps({'dir': p, 'weights': __import__('os').path.getsize(w)}))`, {});
+print(json.dumps({'dir': p, 'weights': os.path.getsize(w)}))`, {});
   assert.deepEqual(JSON.parse(found), { dir: r.dir, weights: fs.statSync(path.join(TEACHER_DIR, 'model.safetensors')).size });
 
   const theirs = tmpDir('hf-theirs-');
+  scratch.push(theirs);
   const pyDir = await python(`from huggingface_hub import snapshot_download; print(snapshot_download('${ID}', allow_patterns=${JSON.stringify(NEEDED)}))`, { HF_ENDPOINT: hub.url, HF_HUB_CACHE: theirs, HF_HUB_DISABLE_PROGRESS_BARS: '1' });
   const before = hub.requests.length;
   const mine = await resolveModel(ID, { settings: { cacheDir: theirs, endpoint: 'http://127.0.0.1:1', offline: true } });
@@ -48,6 +54,7 @@ print(json.dumps({'dir': p, 'weights': __import__('os').path.getsize(w)}))`, {})
 
 test('distill encode --model org/name downloads through HF_ENDPOINT with a bytes/ETA progress line, then works offline and encodes as the folder does', async () => {
   const dir = tmpDir('hf-encode-');
+  scratch.push(dir);
   const input = path.join(dir, 'in.txt');
   fs.writeFileSync(input, 'A man is playing a guitar.\nThe cat sits on the mat.\n');
   const env = { ...process.env, HF_ENDPOINT: hub.url, HF_HUB_CACHE: path.join(dir, 'hub'), HF_TOKEN: '' };

@@ -22,7 +22,11 @@ before(async () => {
   await hub.start();
   shared = settings();
 });
-after(() => hub.stop());
+const caches: string[] = [];
+after(async () => {
+  await hub.stop();
+  for (const d of caches) fs.rmSync(d, { recursive: true, force: true });
+});
 
 /** A port nobody listens on (fetch refuses some well-known ports outright, so not 9). */
 async function deadPort(): Promise<string> {
@@ -33,7 +37,9 @@ async function deadPort(): Promise<string> {
 }
 
 function settings(over: Partial<HubSettings> = {}): HubSettings {
-  return { cacheDir: tmpDir('hf-cache-'), endpoint: hub.url, offline: false, ...over };
+  const cacheDir = tmpDir('hf-cache-');
+  caches.push(cacheDir);
+  return { cacheDir, endpoint: hub.url, offline: false, ...over };
 }
 
 function requestsDuring<T>(f: () => Promise<T>): Promise<{ value: T; requests: string[] }> {
