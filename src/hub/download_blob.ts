@@ -58,10 +58,16 @@ async function verify(file: string, size: number, etag: string): Promise<void> {
   }
 }
 
+/** write(2) errors name no file: add the path, so a full disk (ENOSPC) says which cache it filled. */
 function writeAll(fd: number, bytes: Uint8Array, file: string): void {
   let off = 0;
   while (off < bytes.length) {
-    const n = fs.writeSync(fd, bytes, off, bytes.length - off);
+    let n: number;
+    try {
+      n = fs.writeSync(fd, bytes, off, bytes.length - off);
+    } catch (e) {
+      throw Object.assign(e as Error, { path: file, message: `${(e as Error).message}, write '${file}'` });
+    }
     if (n <= 0) throw Object.assign(new Error(`${file}: write returned ${n}`), { code: 'EIO', path: file });
     off += n;
   }

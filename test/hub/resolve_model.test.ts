@@ -6,6 +6,7 @@ import { resolveModel } from '../../src/hub/resolve_model';
 import type { HubSettings } from '../../src/hub/hub_settings';
 import { MockHub } from '../helpers/mock_hub';
 import { TEACHER_DIR, tmpDir } from '../helpers/env';
+import { underFileSizeLimit } from '../helpers/file_size_limit';
 
 const MAIN = 'a'.repeat(40);
 const V1 = 'b'.repeat(40);
@@ -128,4 +129,16 @@ test('two processes-worth of first uses at once (parallel cache-teacher shards) 
   assert.equal(both.value[0].dir, both.value[1].dir);
   assert.equal(both.requests.filter((r) => /^GET \/cdn\/\w+$/.test(r)).length, 1, both.requests.join('\n'));
   assert.deepEqual(fs.readFileSync(path.join(both.value[0].dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+});
+
+test('a disk that fills mid-download fails with the OS error naming the partial blob, and links nothing', () => {
+  const cacheDir = tmpDir('hf-cache-');
+  caches.push(cacheDir);
+  const repos = JSON.stringify({ 'acme/small': { dir: TEACHER_DIR, refs: { main: MAIN }, files: ['config.json', 'vocab.txt', 'model.safetensors'] } });
+  const r = underFileSizeLimit(`const { MockHub } = req('../test/helpers/mock_hub'); const hub = await new (MockHub)(${repos}).start();
+    try { await req('hub/resolve_model').resolveModel('acme/small', { settings: { cacheDir: ${JSON.stringify(cacheDir)}, endpoint: hub.url, offline: false }, quiet: true }); } finally { await hub.stop(); }`);
+  assert.equal(r.error?.code, 'EFBIG', JSON.stringify(r.error) + r.stderr);
+  assert.match(r.error?.path ?? '', /models--acme--small\/blobs\/\w+\.incomplete$/);
+  const snap = path.join(cacheDir, 'models--acme--small', 'snapshots', MAIN);
+  assert.deepEqual(fs.readdirSync(snap), ['config.json']);
 });
