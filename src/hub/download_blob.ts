@@ -1,5 +1,6 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import { DistillError } from '../util/errors';
 import { withFileLock } from './file_lock';
 
 /** Bytes of a file still to fetch, from `offset` on (a Range request when offset > 0). */
@@ -54,7 +55,7 @@ async function verify(file: string, size: number, etag: string): Promise<void> {
   }
   if (problem) {
     fs.rmSync(file, { force: true });
-    throw new Error(problem);
+    throw new DistillError(`${problem}; deleted it: run again to download it afresh`, file);
   }
 }
 

@@ -106,19 +106,23 @@ async function fetchFiles(folder: string, commit: string, files: string[], ctx: 
   let done = 0;
   for (const [file, info] of infos) {
     const etag = info.etag.replace(/^W\//, '').replace(/"/g, '');
-    const blob = blobPath(folder, etag);
-    fs.mkdirSync(path.dirname(blob), { recursive: true });
-    if (!fs.existsSync(blob)) {
-      const source = (offset: number) => {
-        const whole = downloadFile({ repo: ctx.repo, path: file, revision: commit, hubUrl: s.endpoint, accessToken: s.token, fetch: o.fetch, downloadInfo: info });
-        return streamFrom(whole, offset);
-      };
-      await downloadBlob(blob, info.size, etag, source, (n) => progress.update((done += n))).catch((e) => {
-        if (e instanceof HubApiError || (e as NodeJS.ErrnoException).code?.startsWith('E') && (e as NodeJS.ErrnoException).path) throw hubError(e, { ...ctx, file });
-        throw new DistillError(`download of "${file}" failed (${describe(e)}); the part already fetched is kept, not used: run again to resume`, ctx.repo, { cause: e });
-      });
-    } else progress.update((done += info.size));
+    await fetchBlob(blobPath(folder, etag), file, info, etag, { ...ctx, file, revision: commit }, s, o, (n) => progress.update((done += n)));
     linkSnapshotFile(folder, commit, file, etag);
+  }
+}
+
+/** One blob, unless already there; a cut connection says the partial file will be resumed. */
+async function fetchBlob(blob: string, file: string, info: FileDownloadInfoOutput, etag: string, ctx: HubContext, s: HubSettings, o: ResolveOptions, onBytes: (n: number) => void): Promise<void> {
+  fs.mkdirSync(path.dirname(blob), { recursive: true });
+  if (fs.existsSync(blob)) return onBytes(info.size);
+  const source = (offset: number) =>
+    streamFrom(downloadFile({ repo: ctx.repo, path: file, revision: ctx.revision, hubUrl: s.endpoint, accessToken: s.token, fetch: o.fetch, downloadInfo: info }), offset);
+  try {
+    await downloadBlob(blob, info.size, etag, source, onBytes);
+  } catch (e) {
+    const os = typeof (e as NodeJS.ErrnoException).code === 'string' && (e as NodeJS.ErrnoException).path;
+    if (e instanceof HubApiError || e instanceof DistillError || os) throw hubError(e, ctx);
+    throw new DistillError(`download of "${file}" failed (${describe(e)}); the part already fetched is kept, not used: run again to resume`, ctx.repo, { cause: e });
   }
 }
 

@@ -15,7 +15,7 @@ import * as path from 'path';
  *   http://localhost:{port}/cdn/{sha256} (another host, like the Hub's CDN) with X-Linked-Etag and X-Linked-Size; X-Repo-Commit on both;
  * - GET|HEAD /cdn/{sha256}: the bytes, with Range requests (206).
  * Knobs: `auth` (token a repo needs: 401 without one, 403 with a wrong one),
- * `dropAfter` (the next CDN download is cut after that many bytes).
+ * `dropAfter` (the next CDN download is cut after that many bytes), `corruptNext`.
  */
 export interface MockRepo {
   dir: string;
@@ -33,6 +33,8 @@ interface FileEntry { bytes: Buffer; etag: string; lfs: boolean }
 export class MockHub {
   readonly requests: string[] = [];
   dropAfter?: number;
+  /** The next CDN download has one byte changed (a corrupting proxy or disk). */
+  corruptNext = false;
   private server?: http.Server;
   private readonly files = new Map<string, Map<string, FileEntry>>();
   private readonly blobs = new Map<string, Buffer>();
@@ -77,7 +79,7 @@ export class MockHub {
     const cdn = /^\/cdn\/([0-9a-f]{64})$/.exec(p);
     if (api) return this.repoInfo(req, res, api[1], api[2]);
     if (resolve) return this.resolveFile(req, res, resolve[1], resolve[2], resolve[3]);
-    if (cdn && this.blobs.has(cdn[1])) return this.sendBytes(req, res, this.blobs.get(cdn[1])!, cdn[1]);
+    if (cdn && this.blobs.has(cdn[1])) return this.sendBytes(req, res, this.blobs.get(cdn[1])!, cdn[1], {}, true);
     error(res, 404, 'EntryNotFound', 'not found');
   }
 
@@ -129,14 +131,19 @@ export class MockHub {
     this.sendBytes(req, res, f.bytes, f.etag, { 'X-Repo-Commit': sha });
   }
 
-  private sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer, etag: string, extra: Record<string, string> = {}): void {
+  private sendBytes(req: http.IncomingMessage, res: http.ServerResponse, bytes: Buffer, etag: string, extra: Record<string, string> = {}, cdn = false): void {
     const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
     const start = range ? Number(range[1]) : 0;
     const end = range && range[2] ? Math.min(Number(range[2]), bytes.length - 1) : bytes.length - 1;
     const headers = { ...extra, ETag: `"${etag}"`, 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream', 'Content-Length': String(end - start + 1) };
     res.writeHead(range ? 206 : 200, range ? { ...headers, 'Content-Range': `bytes ${start}-${end}/${bytes.length}` } : headers);
     if (req.method === 'HEAD') return void res.end();
-    const body = bytes.subarray(start, end + 1);
+    const corrupt = this.corruptNext && cdn && end - start > 0;
+    const body = corrupt ? Buffer.from(bytes.subarray(start, end + 1)) : bytes.subarray(start, end + 1);
+    if (corrupt) {
+      this.corruptNext = false;
+      body[body.length >> 1] ^= 0xff;
+    }
     if (this.dropAfter !== undefined && body.length > this.dropAfter) {
       const cut = this.dropAfter;
       this.dropAfter = undefined;

@@ -142,3 +142,14 @@ test('a disk that fills mid-download fails with the OS error naming the partial 
   const snap = path.join(cacheDir, 'models--acme--small', 'snapshots', MAIN);
   assert.deepEqual(fs.readdirSync(snap), ['config.json']);
 });
+
+test('a blob whose SHA-256 is not the Hub\'s is deleted, never linked, and the retry downloads it afresh', async () => {
+  const s = settings();
+  hub.corruptNext = true;
+  await assert.rejects(resolveModel(ID, { settings: s, quiet: true }), /SHA-256 \w+ does not match the Hub's \w+; deleted it: run again/);
+  const repo = path.join(s.cacheDir, 'models--sentence-transformers--all-MiniLM-L6-v2');
+  assert.ok(!fs.existsSync(path.join(repo, 'snapshots', MAIN, 'model.safetensors')));
+  assert.deepEqual(fs.readdirSync(path.join(repo, 'blobs')).filter((b) => b.length === 64 || b.includes('.incomplete')), []);
+  const again = await resolveModel(ID, { settings: s, quiet: true });
+  assert.deepEqual(fs.readFileSync(path.join(again.dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+});
