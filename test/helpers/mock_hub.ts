@@ -33,6 +33,8 @@ interface FileEntry { bytes: Buffer; etag: string; lfs: boolean }
 export class MockHub {
   readonly requests: string[] = [];
   dropAfter?: number;
+  /** The next CDN download sends that many bytes, then stalls with the connection open (a client to be killed). */
+  stallAfter?: number;
   /** The next CDN download has one byte changed (a corrupting proxy or disk). */
   corruptNext = false;
   private server?: http.Server;
@@ -143,6 +145,11 @@ export class MockHub {
     if (corrupt) {
       this.corruptNext = false;
       body[body.length >> 1] ^= 0xff;
+    }
+    if (this.stallAfter !== undefined && cdn && body.length > this.stallAfter) {
+      res.write(body.subarray(0, this.stallAfter));
+      this.stallAfter = undefined;
+      return;
     }
     if (this.dropAfter !== undefined && body.length > this.dropAfter) {
       const cut = this.dropAfter;

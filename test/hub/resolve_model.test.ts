@@ -1,11 +1,13 @@
 import { after, before, test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import { spawn } from 'child_process';
+import { once } from 'events';
 import * as fs from 'fs';
 import * as path from 'path';
 import { resolveModel } from '../../src/hub/resolve_model';
 import type { HubSettings } from '../../src/hub/hub_settings';
 import { MockHub } from '../helpers/mock_hub';
-import { TEACHER_DIR, tmpDir } from '../helpers/env';
+import { ROOT, TEACHER_DIR, tmpDir } from '../helpers/env';
 import { underFileSizeLimit } from '../helpers/file_size_limit';
 
 const MAIN = 'a'.repeat(40);
@@ -152,4 +154,21 @@ test('a blob whose SHA-256 is not the Hub\'s is deleted, never linked, and the r
   assert.deepEqual(fs.readdirSync(path.join(repo, 'blobs')).filter((b) => b.length === 64 || b.includes('.incomplete')), []);
   const again = await resolveModel(ID, { settings: s, quiet: true });
   assert.deepEqual(fs.readFileSync(path.join(again.dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+});
+
+test('a download killed mid-file (SIGKILL) leaves a partial file and a dead lock; the next run takes both over and resumes', async () => {
+  const s = settings();
+  const blobs = path.join(s.cacheDir, 'models--sentence-transformers--all-MiniLM-L6-v2', 'blobs');
+  hub.stallAfter = 3_000_000;
+  const resolver = path.join(ROOT, 'dist', 'src', 'hub', 'resolve_model');
+  const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(resolver)}).resolveModel(${JSON.stringify(ID)}, { settings: ${JSON.stringify(s)}, quiet: true })`], { stdio: 'ignore' });
+  const partial = () => (fs.existsSync(blobs) ? fs.readdirSync(blobs).find((b) => b.endsWith('.incomplete')) : undefined);
+  for (let i = 0; i < 300 && !(partial() && fs.statSync(path.join(blobs, partial()!)).size >= 3_000_000); i++) await new Promise((ok) => setTimeout(ok, 100));
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  assert.equal(fs.readFileSync(path.join(blobs, `${partial()}.lock`), 'utf8'), String(child.pid), 'the killed process held the lock');
+  const retry = await requestsDuring(() => resolveModel(ID, { settings: s, quiet: true }));
+  assert.ok(retry.requests.some((r) => /^GET \/cdn\/\w+ bytes=3000000-/.test(r)), retry.requests.join('\n'));
+  assert.deepEqual(fs.readFileSync(path.join(retry.value.dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
+  assert.deepEqual(fs.readdirSync(blobs).filter((b) => /incomplete|lock/.test(b)), []);
 });
