@@ -27,7 +27,7 @@ export interface HubContext {
 export function hubError(e: unknown, c: HubContext): Error {
   const what = c.file ? `file "${c.file}" of ${c.repo}@${c.revision}` : `${c.repo}@${c.revision}`;
   if (e instanceof HubApiError) {
-    if (e.statusCode === 404) return new DistillError(`${what} not found on ${c.endpoint} (HTTP 404): check the model id${c.file ? ' and that the repository has this file' : ' and revision'}`, c.repo, { cause: e });
+    if (e.statusCode === 404) return new DistillError(`${what} not found on ${c.endpoint} (HTTP 404): check the model id${c.file ? ' and that the repository has this file' : ` and revision (no folder named "${c.repo}" exists here either)`}`, c.repo, { cause: e });
     if (e.statusCode === 401 || e.statusCode === 403) {
       const fix = c.tokenSet ? 'HF_TOKEN is set but was refused: use a token with read access to this repository, and accept its terms on the Hub if it is gated' : 'the repository is gated or private (or does not exist): accept its terms on the Hub and set HF_TOKEN to a read token (https://huggingface.co/settings/tokens)';
       return new DistillError(`access to ${what} denied by ${c.endpoint} (HTTP ${e.statusCode}): ${fix}`, c.repo, { cause: e });
