@@ -17,6 +17,10 @@ export { encodeSentences, embedBatch, embeddingDim } from './model/sentence_enco
 export type { EncodeOptions, EncodeResult } from './model/sentence_encoder';
 export { modelFingerprint } from './model/model_fingerprint';
 export type { PoolingConfig, PoolingMode } from './model/pooling';
+export { resolveModel } from './hub/resolve_model';
+export type { ResolvedModel, ResolveOptions } from './hub/resolve_model';
+export { hubSettings } from './hub/hub_settings';
+export type { HubSettings } from './hub/hub_settings';
 
 // Configs.
 export { loadConfig, parseConfig, configToObject } from './config/parse_config';

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadSentenceModel, saveSentenceModel, disposeSentenceModel, SentenceModel } from '../model/sentence_model';
+import { resolveModel } from '../hub/resolve_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { DistillError } from '../util/errors';
 import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
@@ -60,7 +61,7 @@ export async function exportModel(o: ExportOptions): Promise<ExportReport> {
   if (o.quantize && o.format !== 'onnx') throw new DistillError('--quantize int8 applies to --format onnx', '--quantize');
   if (fs.existsSync(o.out) && !o.force) throw new DistillError('output folder exists; pass --force to replace it', o.out);
   const removedLeftovers = describeLeftovers(removeLeftoverTemps(path.dirname(path.resolve(o.out))));
-  const model = loadSentenceModel(o.model);
+  const model = loadSentenceModel((await resolveModel(o.model, { where: '--model' })).dir);
   try {
     const report = await whileWritingAsync(`${o.format} export`, () => writeDirAtomicAsync(o.out, (tmp) => writeExport(model, tmp, o, opset)));
     return { ...report, out: o.out, ...(removedLeftovers.length ? { removedLeftovers } : {}) };

@@ -6,6 +6,7 @@ import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { buildBertOnnx } from '../export/bert_onnx';
 import { embedBatch } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
+import { resolveModel } from '../hub/resolve_model';
 import { Rng } from '../util/rng';
 
 export const RUNTIMES = ['tfjs', 'onnx'] as const;
@@ -45,7 +46,7 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
   const rows: BenchRow[] = [];
   const rng = new Rng(1);
   for (const dir of dirs) {
-    const model = loadSentenceModel(dir);
+    const model = loadSentenceModel((await resolveModel(dir, { where: '--model' })).dir);
     try {
       const seq = Math.min(o.seq, model.config.maxPositionEmbeddings);
       const b1 = syntheticBatch(model, 1, seq, rng);

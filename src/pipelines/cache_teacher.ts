@@ -11,6 +11,7 @@ import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 import { embeddingDim, encodeSentences } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
+import { resolveModel } from '../hub/resolve_model';
 import { Progress } from '../util/progress';
 
 export interface CacheTeacherOptions {
@@ -73,14 +74,14 @@ async function trainSentences(cfg: ExperimentConfig): Promise<{ sentences: strin
 
 export function openTeacherCache(cfg: ExperimentConfig, model: SentenceModel): TeacherCache {
   const { fingerprint, parts } = teacherFingerprint(model);
-  return TeacherCache.open(cfg.teacher.cache_dir, fingerprint, embeddingDim(model), { teacher: path.resolve(cfg.teacher.model), ...parts });
+  return TeacherCache.open(cfg.teacher.cache_dir, fingerprint, embeddingDim(model), { teacher: fs.existsSync(cfg.teacher.model) ? path.resolve(cfg.teacher.model) : cfg.teacher.model, ...parts });
 }
 
 /** `distill cache-teacher`: precompute the teacher cache, whole, as one shard of N, or merge N shards. */
 export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOptions = {}): Promise<CacheTeacherSummary> {
   const t0 = performance.now();
   const { sentences, read } = await trainSentences(cfg);
-  const model = loadSentenceModel(cfg.teacher.model);
+  const model = loadSentenceModel((await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet })).dir);
   try {
     const cache = openTeacherCache(cfg, model);
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { loadSentenceModel, disposeSentenceModel } from '../model/sentence_model';
+import { resolveModel } from '../hub/resolve_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { readSentences } from '../data/read_sentences';
 import { writeEmbeddings } from '../data/write_embeddings';
@@ -54,7 +55,7 @@ export interface EncodeFileSummary {
 export async function encodeFile(opts: EncodeFileOptions): Promise<EncodeFileSummary> {
   if (opts.output && !opts.force && fs.existsSync(opts.output)) throw new DistillError('output file already exists; pass --force to overwrite it, or choose another --output', opts.output);
   const { sentences, skippedBlank } = readSentences(opts.input, opts.field);
-  const model = loadSentenceModel(opts.model);
+  const model = loadSentenceModel((await resolveModel(opts.model, { where: '--model', quiet: opts.quiet })).dir);
   try {
     const progress = new Progress('encode', sentences.length, 'sent', process.stderr, opts.quiet || sentences.length < 256);
     const t0 = performance.now();

@@ -23,11 +23,12 @@ export interface RunModels {
  * trainer, checked against the data kind and each other. A failure part-way
  * disposes what was already built.
  */
-export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry): RunModels {
+/** `teacherDir`: where cfg.teacher.model was resolved to (a Hub id's snapshot folder). */
+export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, teacherDir = cfg.teacher.model): RunModels {
   const owned: Array<() => void> = [];
   const dispose = () => owned.splice(0).reverse().forEach((f) => f());
   try {
-    const teacher = loadSentenceModel(cfg.teacher.model);
+    const teacher = loadSentenceModel(teacherDir);
     owned.push(() => disposeSentenceModel(teacher));
     const student = buildStudent(teacher, cfg.student, cfg.seed);
     owned.push(() => tf.dispose([...student.variables.values()]));

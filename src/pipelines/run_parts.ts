@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /** What a run writes into its folder; any one of them means the folder holds (part of) a run. */
-export const RUN_PARTS = ['config.resolved.json', 'metrics.jsonl', 'summary.json', 'report.html', 'tracking.json', 'best', 'checkpoints', '.teacher-cache'] as const;
+export const RUN_PARTS = ['config.resolved.json', 'metrics.jsonl', 'summary.json', 'report.html', 'tracking.json', 'teacher.json', 'best', 'checkpoints', '.teacher-cache'] as const;
 
 /** What a restart from step 0 drops: the dead attempt's history and what was judged from it. */
 const RESTART_DROPS = ['metrics.jsonl', 'best', 'summary.json', 'report.html'] as const;

@@ -26,6 +26,7 @@ import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
 import { immediateStopMessage, stoppedBeforeTraining, stoppedInTraining, TrainingStopped } from './training_stopped';
 import { startTracking } from '../tracking/run_tracking';
 import { ConfigRegistries, configToObject } from '../config/parse_config';
+import { resolveModel, ResolvedModel } from '../hub/resolve_model';
 
 export type { ModelRow, TrainRunSummary } from './run_summary';
 
@@ -75,8 +76,10 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   const folder = openRunFolder(cfg, { ...opts, log });
   const { runDir } = folder;
   let models: RunModels;
+  let teacher: ResolvedModel;
   try {
-    models = loadRunModels(cfg, opts.registries?.losses);
+    teacher = await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet });
+    models = loadRunModels(cfg, opts.registries?.losses, teacher.dir);
   } catch (e) {
     folder.close();
     throw e;
@@ -90,7 +93,8 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   });
   try {
     writeJsonAtomic(path.join(runDir, 'config.resolved.json'), configToObject(cfg));
-    logModels(cfg, models, log);
+    writeJsonAtomic(path.join(runDir, 'teacher.json'), teacherRecord(cfg, teacher));
+    logModels(cfg, models, teacher, log);
     const data = await prepareRunData(cfg, models.teacher, models.student.model, runDir, { quiet: opts.quiet, readers: opts.registries?.readers, signal: stop?.abort }).catch((e) => {
       throw e instanceof StopRequested ? stoppedBeforeTraining(e.signal, runDir, folder.resume?.dir ?? null) : e;
     });
@@ -105,7 +109,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
     const tracker = startTracking(cfg, runDir, metrics, {
-      teacher: cfg.teacher.model, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume,
+      teacher: cfg.teacher.model, teacherCommit: teacher.hub?.commit, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume,
       student: models.student.keptLayers ? `layers ${JSON.stringify(models.student.keptLayers)}` : `fresh ${models.student.model.config.numHiddenLayers}x${models.student.model.config.hiddenSize}`,
     }, log);
     state.trackingRunId = tracker?.runId ?? state.trackingRunId;
@@ -145,9 +149,14 @@ function saveState(dir: string, models: RunModels, state: TrainingState): void {
   saveCheckpoint(dir, models.student.model, state, models.optimizer.slots(), new Map(models.losses.flatMap((l) => [...l.loss.params])));
 }
 
-function logModels(cfg: ExperimentConfig, m: RunModels, log: (l: string) => void): void {
+/** Which teacher the run used: the config's name for it and, for a Hub id, the commit it resolved to. */
+function teacherRecord(cfg: ExperimentConfig, t: ResolvedModel): Record<string, unknown> {
+  return { model: cfg.teacher.model, dir: path.resolve(t.dir), ...(t.hub ? { hub: t.hub } : {}) };
+}
+
+function logModels(cfg: ExperimentConfig, m: RunModels, tm: ResolvedModel, log: (l: string) => void): void {
   const t = m.teacher;
-  log(`teacher: ${cfg.teacher.model} (${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
+  log(`teacher: ${cfg.teacher.model}${tm.hub ? ` (commit ${tm.hub.commit})` : ''} (${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
   log(layerTable(m.student, t.config.numHiddenLayers));
   for (const l of m.losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
 }

@@ -14,6 +14,8 @@ export class Progress {
     private readonly unit = 'items',
     private readonly stream: NodeJS.WriteStream = process.stderr,
     private readonly quiet = false,
+    /** Shows amounts (done, total, rate) in the caller's units, e.g. bytes as "12.3 MB". */
+    private readonly formatAmount: (n: number) => string = String,
   ) {
     this.tty = !!stream.isTTY;
   }
@@ -41,7 +43,7 @@ export class Progress {
     const filled = Math.round(frac * width);
     const bar = '='.repeat(filled) + (filled < width ? '>' : '') + ' '.repeat(Math.max(0, width - filled - 1));
     const extra = Object.entries(fields).map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`).join('  ');
-    const line = `${this.label} [${bar}] ${done}/${this.total} ${(frac * 100).toFixed(0)}%  ${rate.toFixed(1)} ${this.unit}/s  ETA ${formatDuration(eta)}${extra ? '  ' + extra : ''}`;
+    const line = `${this.label} [${bar}] ${this.formatAmount(done)}/${this.formatAmount(this.total)} ${(frac * 100).toFixed(0)}%  ${this.formatAmount === String ? `${rate.toFixed(1)} ${this.unit}` : this.formatAmount(rate)}/s  ETA ${formatDuration(eta)}${extra ? '  ' + extra : ''}`;
     if (this.tty) this.stream.write(`\r${line}\x1b[K`);
     else this.stream.write(line + '\n');
     if (done >= this.total && this.tty) this.stream.write('\n');

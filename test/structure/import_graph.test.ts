@@ -40,6 +40,7 @@ test('folders of src/ import each other without cycles; the tokenizer is a leaf 
   for (const n of edges.keys()) visit(n, []);
   assert.deepEqual(cycles, [], `import cycles between folders: ${cycles.join('; ')}`);
   assert.deepEqual([...(edges.get('tokenizer') ?? [])].filter((t) => t !== 'util'), [], 'tokenizer imports only util');
+  assert.deepEqual([...(edges.get('hub') ?? [])].filter((t) => t !== 'util'), [], 'hub (Hub ids to cached folders) imports only util');
   assert.ok(!edges.get('model')?.has('data') && !edges.get('data')?.has('model'), 'model and data do not import each other');
   assert.ok(edges.get('teacher')?.has('model'), 'the teacher cache sits above the model');
 });

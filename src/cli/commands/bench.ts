@@ -17,7 +17,7 @@ export const benchCommand: CommandModule<CommonArgs, BenchArgs> = {
   describe: 'Seed-card table: parameters, latency (batch 1), throughput, cost for N sentences; first model is the reference (teacher)',
   builder: (y) =>
     y
-      .option('model', { type: 'string', array: true, demandOption: true, describe: 'model folders; the first is the teacher the gap column compares with' })
+      .option('model', { type: 'string', array: true, demandOption: true, describe: 'model folders or Hub ids (org/name[@revision]); the first is the teacher the gap column compares with' })
       .option('batch', { type: 'number', default: 16 })
       .option('seq', { type: 'number', default: 256 })
       .option('runtime', { type: 'string', choices: [...RUNTIMES], default: 'tfjs' })

@@ -19,7 +19,7 @@ export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
   describe: 'Sentence embeddings for a text file (one sentence per line) or JSONL',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model folder (Hugging Face / sentence-transformers layout)' })
+      .option('model', { type: 'string', demandOption: true, describe: 'model folder (Hugging Face / sentence-transformers layout) or Hub id org/name[@revision]' })
       .option('input', { type: 'string', demandOption: true, describe: 'UTF-8 text, one sentence per line, or .jsonl' })
       .option('output', { type: 'string', describe: 'write embeddings to FILE.arrow or FILE.jsonl (default: print them)' })
       .option('force', { type: 'boolean', default: false, describe: 'overwrite --output if it exists' })

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { selectBackend } from '../../backend/select_backend';
 import { evaluateFiles } from '../../eval/eval_files';
 import { disposeSentenceModel, loadSentenceModel } from '../../model/sentence_model';
+import { resolveModel } from '../../hub/resolve_model';
 import { emit, runCommand } from '../output';
 import { CommonArgs } from '../common_args';
 
@@ -15,11 +16,11 @@ export const evalCommand: CommandModule<CommonArgs, EvalArgs> = {
   describe: 'Spearman x100 of cosine vs gold scores (STS) or 0/1 labels (+ best-threshold accuracy), per file and averaged',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model folder' })
+      .option('model', { type: 'string', demandOption: true, describe: 'model folder, or Hub id org/name[@revision]' })
       .option('data', { type: 'string', array: true, demandOption: true, describe: 'pair files (header sentence1/sentence2/score|label, or text, text, score columns); repeat for several' }) as never,
   handler: runCommand(async (args: EvalArgs) => {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
-    const model = loadSentenceModel(args.model);
+    const model = loadSentenceModel((await resolveModel(args.model, { where: '--model' })).dir);
     try {
       const r = await evaluateFiles(model, args.data);
       emit(args, { backend: backend.name, model: args.model, ...r }, () => {

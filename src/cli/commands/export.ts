@@ -22,7 +22,7 @@ export const exportCommand: CommandModule<CommonArgs, ExportArgs> = {
   describe: 'Export a model to ONNX (with pooling and normalisation) or a sentence-transformers folder',
   builder: (y) =>
     y
-      .option('model', { type: 'string', demandOption: true, describe: 'model folder (e.g. a checkpoint or best/)' })
+      .option('model', { type: 'string', demandOption: true, describe: 'model folder (e.g. a checkpoint or best/) or Hub id org/name[@revision]' })
       .option('format', { type: 'string', choices: [...EXPORT_FORMATS], default: 'onnx' })
       .option('out', { type: 'string', demandOption: true, describe: 'output folder (refused if it exists, unless --force)' })
       .option('opset', { type: 'number', default: 17, describe: 'ONNX opset (17-21)' })
