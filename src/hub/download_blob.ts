@@ -1,7 +1,7 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { DistillError } from '../util/errors';
-import { withFileLock } from './file_lock';
+import { FileLock } from '../util/file_lock';
 
 /** Bytes of a file still to fetch, from `offset` on (a Range request when offset > 0). */
 export type ByteSource = (offset: number) => ReadableStream<Uint8Array>;
@@ -19,7 +19,8 @@ export type ByteSource = (offset: number) => ReadableStream<Uint8Array>;
  */
 export async function downloadBlob(target: string, size: number, etag: string, source: ByteSource, onBytes: (n: number) => void): Promise<void> {
   const partial = `${target}.incomplete`;
-  await withFileLock(`${partial}.lock`, async () => {
+  const lock = await FileLock.acquireWhenFree(`${partial}.lock`, { what: 'download', where: partial });
+  try {
     if (fs.existsSync(target)) return onBytes(size);
     let have = fs.existsSync(partial) ? fs.statSync(partial).size : 0;
     if (have > size) fs.rmSync(partial);
@@ -28,7 +29,9 @@ export async function downloadBlob(target: string, size: number, etag: string, s
     if (have < size) await append(partial, source(have), onBytes);
     await verify(partial, size, etag);
     fs.renameSync(partial, target);
-  });
+  } finally {
+    lock.release();
+  }
 }
 
 async function append(file: string, chunks: ReadableStream<Uint8Array>, onBytes: (n: number) => void): Promise<void> {

@@ -166,7 +166,7 @@ test('a download killed mid-file (SIGKILL) leaves a partial file and a dead lock
   for (let i = 0; i < 300 && !(partial() && fs.statSync(path.join(blobs, partial()!)).size >= 3_000_000); i++) await new Promise((ok) => setTimeout(ok, 100));
   child.kill('SIGKILL');
   await once(child, 'exit');
-  assert.equal(fs.readFileSync(path.join(blobs, `${partial()}.lock`), 'utf8'), String(child.pid), 'the killed process held the lock');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(blobs, `${partial()}.lock`), 'utf8')).pid, child.pid, 'the killed process held the lock');
   const retry = await requestsDuring(() => resolveModel(ID, { settings: s, quiet: true }));
   assert.ok(retry.requests.some((r) => /^GET \/cdn\/\w+ bytes=3000000-/.test(r)), retry.requests.join('\n'));
   assert.deepEqual(fs.readFileSync(path.join(retry.value.dir, 'model.safetensors')), fs.readFileSync(path.join(TEACHER_DIR, 'model.safetensors')));
