@@ -103,7 +103,7 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     assert.equal(cli(['train', '--config', r.config]).status, 0);
     p = cli(['train', '--config', r.config]);
     assert.equal(p.status, 2);
-    assert.match(p.stderr, /output folder already holds a run \(config\.resolved\.json, metrics\.jsonl, summary\.json, report\.html, best\/, checkpoints\/\); resume it with --resume .*--force-new/);
+    assert.match(p.stderr, /output folder already holds a run \(config\.resolved\.json, metrics\.jsonl, summary\.json, report\.html, teacher\.json, best\/, checkpoints\/\); resume it with --resume .*--force-new/);
     p = cli(['train', '--resume', runDir, '--config', r.config, '--set', 'train.lr=0.5']);
     assert.equal(p.status, 2);
     assert.match(p.stderr, /the config differs from the one this run was started with/);
