@@ -28,7 +28,9 @@ export function runCardData(cfg: ExperimentConfig, teacher: ResolvedModel, model
  * evaluation table. One atomic file write each; best/ keeps its own best point.
  */
 export function finishRunCards(card: ModelCardData, s: TrainRunSummary): void {
-  const teacherScore = s.devMetric && s.teacher.dev !== null ? { metric: s.devMetric.name, value: s.teacher.dev } : null;
+  // The dev metric when it means something for the teacher; else its STS Spearman when the run has STS pairs.
+  const teacherScore = s.devMetric && s.teacher.dev !== null ? { metric: s.devMetric.name, value: s.teacher.dev }
+    : s.teacher.spearman !== null ? { metric: 'spearman', value: s.teacher.spearman } : null;
   const full = { ...card, evals: s.evals, best: s.best, teacherScore };
   if (fs.existsSync(s.bestDir)) writeFileAtomic(path.join(s.bestDir, MODEL_CARD_FILE), renderModelCard(full));
   if (s.finalDir && fs.existsSync(s.finalDir)) writeFileAtomic(path.join(s.finalDir, MODEL_CARD_FILE), renderModelCard(full));
