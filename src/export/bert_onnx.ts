@@ -6,6 +6,10 @@ import { DistillError } from '../util/errors';
 import { DataType, OnnxGraph } from './onnx_graph';
 import { quantizePerChannel } from './quantize_int8';
 
+/** The graph's input and output names, in order (the model card lists them; tests compare with the graph). */
+export const ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
+export const ONNX_OUTPUTS = ['token_embeddings', 'sentence_embedding', 'last_hidden_state'] as const;
+
 /** Opsets we emit: LayerNormalization needs 17; ReduceMax's axes move to an input at 18. */
 export const SUPPORTED_OPSETS = [17, 18, 19, 20, 21];
 

@@ -4,7 +4,8 @@ import { loadSentenceModel, saveSentenceModel, disposeSentenceModel, SentenceMod
 import { resolveModel } from '../hub/resolve_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { DistillError } from '../util/errors';
-import { buildBertOnnx, SUPPORTED_OPSETS } from './bert_onnx';
+import { buildBertOnnx, ONNX_INPUTS, ONNX_OUTPUTS, SUPPORTED_OPSETS } from './bert_onnx';
+import { minimalCardData, MODEL_CARD_FILE, readModelCardData, renderModelCard } from '../model/model_card';
 import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
 import { rowCosines } from '../eval/cosine';
@@ -115,8 +116,23 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
       }
     }
   }
+  writeExportCard(model, dir, o.format === 'onnx' ? ['onnx/model.onnx', ...(o.quantize ? ['onnx/model_quantized.onnx'] : [])] : null);
   for (const f of listFiles(dir)) report.files[path.relative(dir, f)] = fs.statSync(f).size;
   return report;
+}
+
+/**
+ * The source folder's card, re-rendered for this format (ONNX files, inputs,
+ * outputs); a card someone else wrote is carried over unchanged; a folder
+ * without one gets a minimal card of what the model itself says.
+ */
+function writeExportCard(model: SentenceModel, dir: string, onnxFiles: string[] | null): void {
+  const source = path.join(model.dir, MODEL_CARD_FILE);
+  const ours = readModelCardData(model.dir);
+  if (!ours && fs.existsSync(source)) return void writeFileChecked(path.join(dir, MODEL_CARD_FILE), fs.readFileSync(source));
+  const { onnx: _previous, ...card } = ours ?? minimalCardData(model);
+  const onnx = onnxFiles ? { files: onnxFiles, inputs: [...ONNX_INPUTS], outputs: [...ONNX_OUTPUTS] } : undefined;
+  writeFileChecked(path.join(dir, MODEL_CARD_FILE), renderModelCard({ ...card, ...(onnx ? { onnx } : {}) }));
 }
 
 function listFiles(dir: string): string[] {

@@ -7,6 +7,7 @@ import { BestPoint, EvalPoint } from '../distill/training_state';
 import { Evaluator } from '../eval/evaluator';
 import { encodeSentences } from '../model/sentence_encoder';
 import { SentenceModel } from '../model/sentence_model';
+import { formatMetric } from '../model/model_card';
 import { writeReport } from '../tracking/html_report';
 import { MetricsLog } from '../distill/metrics_log';
 import { RunData } from './run_data';
@@ -97,7 +98,7 @@ export function writeRunReport(cfg: ExperimentConfig, metrics: MetricsLog, s: Tr
   writeReport(s.report, `${cfg.name}: distillation run`, metrics.read(), {
     steps: s.steps, minutes: +(s.seconds / 60).toFixed(2), teacher_spearman: s.teacher.spearman, student_spearman: s.student.spearman,
     dev_metric: s.devMetric?.name ?? null, student_dev: s.student.dev,
-    best: s.best ? `${s.best.metric} ${s.best.value.toFixed(4)} at step ${s.best.step}` : null, teacher_layers: s.teacher.layers, student_layers: s.student.layers,
+    best: s.best ? `${s.best.metric} ${formatMetric(s.best.metric, s.best.value)} at step ${s.best.step}` : null, teacher_layers: s.teacher.layers, student_layers: s.student.layers,
     train_sentences_per_second: +s.trainSentencesPerSecond.toFixed(1), padding: `${(100 * s.paddingFraction).toFixed(1)}%`,
-  });
+  }, { teacherSpearman: s.teacher.spearman });
 }

@@ -22,6 +22,8 @@ import { restoreCheckpoint } from './restore_checkpoint';
 import { openRunFolder } from './run_folder';
 import { loadRunModels, RunModels } from './run_models';
 import { prepareRunData, RunData } from './run_data';
+import { finishRunCards, runCardData } from './run_card';
+import { renderModelCard } from '../model/model_card';
 import { summarizeRun, TrainRunSummary, writeRunReport } from './run_summary';
 import { immediateStopMessage, stoppedBeforeTraining, stoppedInTraining, TrainingStopped } from './training_stopped';
 import { startTracking } from '../tracking/run_tracking';
@@ -116,7 +118,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     try {
       const evalCb = new EvalCallback(models.student.model, metrics, {
         evaluators, metricForBest: cfg.train.metric_for_best, every: cfg.train.eval_every, log,
-        onBest: (s) => saveBestModel(path.join(runDir, 'best'), models.student.model, s.best!),
+        onBest: (s) => saveBestModel(path.join(runDir, 'best'), models.student.model, s.best!, renderModelCard(runCardData(cfg, teacher, models, data, s))),
       });
       const callbacks: TrainCallback[] = [
         new MetricsCallback(metrics, models.losses.map((l) => l.loss.name), cfg.train.log_every, opts.quiet),
@@ -131,6 +133,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       if (loop.stoppedBy) throw await stoppedInTraining(loop.stoppedBy, cfg, runDir, loop.state.step, loop.totalSteps, tracker, metrics);
       const summary = await summarizeRun(runDir, models, data, loop, evalCb.decider);
       writeRunReport(cfg, metrics, summary);
+      finishRunCards(runCardData(cfg, teacher, models, data, loop.state), summary);
       summary.mlflow = tracker ? await finishTracking(tracker, runDir, cfg.tracking.final_timeout_s) : null;
       writeJsonAtomic(path.join(runDir, 'summary.json'), summary);
       return summary;

@@ -97,6 +97,10 @@ test('train with teacher.model a Hub id records the resolved commit in the run f
   assert.match(r.stderr, new RegExp(`teacher: acme/tiny-bert \\(commit ${MAIN}\\)`));
   const record = JSON.parse(fs.readFileSync(path.join(tiny.dir, 'run', 'teacher.json'), 'utf8'));
   assert.deepEqual(record.hub, { repo: 'acme/tiny-bert', revision: 'main', commit: MAIN });
+  // best/'s model card names the Hub teacher as its base model, with the resolved commit.
+  const card = fs.readFileSync(path.join(tiny.dir, 'run', 'best', 'README.md'), 'utf8');
+  assert.match(card, /^---\n[\s\S]*^base_model: acme\/tiny-bert$[\s\S]*^---$/m);
+  assert.ok(card.includes(`revision \`main\`, commit \`${MAIN}\``), card);
   const [fp] = fs.readdirSync(path.join(tiny.dir, 'cache'));
   const meta = JSON.parse(fs.readFileSync(path.join(tiny.dir, 'cache', fp, 'teacher.json'), 'utf8'));
   assert.equal(meta.teacher, 'acme/tiny-bert');

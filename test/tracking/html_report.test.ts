@@ -10,6 +10,8 @@ import { tmpDir } from '../helpers/env';
 // Chart colours of the first and second series (see html_report.ts).
 const BLUE = [0x1f, 0x77, 0xb4];
 const RED = [0xd6, 0x27, 0x28];
+// The teacher's reference line on the dev Spearman chart.
+const TEAL = [0x17, 0xbe, 0xcf];
 
 function countColor(png: PNG, rgb: number[], x0: number, y0: number, x1: number, y1: number): number {
   let n = 0;
@@ -30,8 +32,11 @@ test('the HTML report renders in headless Chromium with every plot drawn', () =>
     if (step % 100 === 0) entries.push({ step, eval_spearman: 76 + step / 40 });
   }
   const file = path.join(dir, 'report.html');
-  writeReport(file, 'screenshot run', entries, { steps: 300, student_spearman: 83.5 });
+  writeReport(file, 'screenshot run', entries, { steps: 300, student_spearman: 83.456789123456, teacher_spearman: 86.12345678901234, best_loss: 0.00012345678901 }, { teacherSpearman: 86.12345678901234 });
   const html = fs.readFileSync(file, 'utf8');
+  // Spearman to 2 decimals, other numbers to 4 significant digits, integers as they are.
+  for (const cell of ['<td>83.46</td>', '<td>86.12</td>', '<td>0.0001235</td>', '<td>300</td>']) assert.ok(html.includes(cell), `${cell} in the summary table`);
+  assert.match(html, /<line class="reference" data-name="teacher" data-value="86.12"[^>]*stroke-dasharray/);
   assert.equal((html.match(/<figure class="chart"/g) ?? []).length, 4);
   assert.ok(!/data-points="0"/.test(html), 'every chart has points');
   const shot = path.join(dir, 'shot.png');
@@ -45,6 +50,9 @@ test('the HTML report renders in headless Chromium with every plot drawn', () =>
   console.log(`# line pixels per chart: ${blue.join(', ')}`);
   blue.forEach((n, i) => assert.ok(n > 150, `chart ${i} has ${n} line pixels`));
   assert.ok(countColor(png, RED, cells[0][0], cells[0][1], cells[0][2], cells[0][3]) > 150, 'second loss series drawn');
+  const teal = countColor(png, TEAL, cells[2][0], cells[2][1], cells[2][2], cells[2][3]);
+  assert.ok(teal > 150, `teacher reference line drawn on the dev Spearman chart (${teal} pixels)`);
+  assert.equal(countColor(png, TEAL, cells[3][0], cells[3][1], cells[3][2], cells[3][3]), 0, 'and on no other chart');
   // An empty report draws no lines at all: the check above would catch missing plots.
   const empty = path.join(dir, 'empty.html');
   writeReport(empty, 'empty', [], null);
