@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { DistillError } from '../util/errors';
+import { readJson } from './read_json';
 
 /** The subset of a Hugging Face BERT `config.json` the encoder needs. */
 export interface BertConfig {
@@ -69,15 +70,7 @@ export function readBertConfig(dir: string): BertConfig {
   if (!fs.existsSync(file)) {
     throw new DistillError('missing config.json; expected a Hugging Face / sentence-transformers model folder', dir);
   }
-  const text = fs.readFileSync(file, 'utf8');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new DistillError(`invalid JSON (${(e as Error).message})`, file, { cause: e });
-  }
-  if (typeof raw !== 'object' || raw === null) throw new DistillError('expected a JSON object', file);
-  return parseBertConfig(raw as Record<string, unknown>, file);
+  return parseBertConfig(readJson(file), file);
 }
 
 /** The config.json we write: the original keys plus the ones a student changed. */
