@@ -125,10 +125,11 @@ async function main() {
   const kinds: Moment[] = ['delay', 'checkpoint', 'temp', 'append'];
   const failed: Array<{ attempt: number; args: string; error: string }> = [];
   // Start-up (loading TensorFlow and the models, data, the step-0 evaluation) is about a third of the short run.
-  // A delay covers start-up and about 2 * steps / kills steps, so that N kills fit in one run.
+  // A delay covers start-up and about steps / kills steps (half that on average), so that N kills
+  // land before the run ends even when a resume starts slower than the first run did.
   const startupMs = refSeconds * 1000 * 0.35;
   const stepMs = (refSeconds * 1000 - startupMs) / steps;
-  const delayMs = startupMs + stepMs * Math.max(1, (2 * steps) / Math.max(1, kills));
+  const delayMs = startupMs + stepMs * Math.max(1, steps / Math.max(1, kills));
   // The nth event to kill at: checkpoints come every 10 steps and appends every 5, so few of them.
   const nth: Record<Moment, number> = { delay: 1, checkpoint: 1, temp: 4, append: 2 };
   const left = new Set<string>();
