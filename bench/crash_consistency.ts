@@ -8,9 +8,9 @@
  * starts (start-up, data preparation, any step), the appearance of a
  * `.tmp-` folder in checkpoints/ (mid-checkpoint), of a temporary in the run
  * folder (mid-best/, mid-rewrite of metrics.jsonl, the config or the
- * report), and a growth of metrics.jsonl (right after an append). A kill before the first step
- * checkpoint may leave nothing to resume: when `--resume` says so, the run is
- * started again with its config, as a user would.
+ * report), and a growth of metrics.jsonl (right after an append). A run
+ * that finishes before N kills landed is compared, and another killed run
+ * starts in a fresh folder until all N kills are done.
  *
  *   node dist/bench/crash_consistency.js [--kills 30] [--seed 1] [--steps 100]
  */
@@ -106,65 +106,64 @@ function newestStep(runDir: string): number | null {
   return c ? Number(path.basename(c).slice(5)) : null;
 }
 
-async function main() {
-  const kills = flag('kills', 30);
-  const seed = flag('seed', 1);
-  const steps = flag('steps', 100);
-  const r = tinyRun({ steps, every: 10 });
-  const refDir = path.join(r.dir, 'reference');
-  const runDir = path.join(r.dir, 'killed');
-  const cfg = (dir: string) => ['--config', r.config, '--set', `output_dir=${dir}`];
-  console.log(`crash consistency: tiny 2-layer student, ${steps} steps, eval and checkpoint every 10; ${kills} SIGKILLs (seed ${seed}); folder ${r.dir}`);
-  const t0 = Date.now();
-  const ref = await runTrain(cfg(refDir), refDir, null);
-  if (ref.code !== 0) throw new Error(`the uninterrupted run failed: ${ref.stderr}`);
-  const refSeconds = (Date.now() - t0) / 1000;
-  console.log(`uninterrupted run: ${refSeconds.toFixed(1)} s`);
+interface Round {
+  runDir: string;
+  kills: number;
+  restarts: number;
+  midWrite: number;
+  finished: boolean;
+  worst: number;
+  evalsEqual: boolean;
+  loggedEqual: boolean;
+  leftovers: string[];
+}
 
-  const rng = new Rng(seed);
-  const kinds: Moment[] = ['delay', 'checkpoint', 'temp', 'append'];
-  const failed: Array<{ attempt: number; args: string; error: string }> = [];
-  // Start-up (loading TensorFlow and the models, data, the step-0 evaluation) is about a third of the short run.
-  // A delay covers start-up and about steps / kills steps (half that on average), so that N kills
-  // land before the run ends even when a resume starts slower than the first run did.
-  const startupMs = refSeconds * 1000 * 0.35;
-  const stepMs = (refSeconds * 1000 - startupMs) / steps;
-  const delayMs = startupMs + stepMs * Math.max(1, steps / Math.max(1, kills));
-  // The nth event to kill at: checkpoints come every 10 steps and appends every 5, so few of them.
-  const nth: Record<Moment, number> = { delay: 1, checkpoint: 1, temp: 4, append: 2 };
+interface Plan {
+  cfg: (dir: string) => string[];
+  refDir: string;
+  rng: Rng;
+  delayMs: number;
+  failed: Array<{ attempt: number; args: string; error: string }>;
+}
+
+const KINDS: Moment[] = ['delay', 'checkpoint', 'temp', 'append'];
+// The nth event to kill at: checkpoints come every 10 steps and appends every 5, so few of them.
+const NTH: Record<Moment, number> = { delay: 1, checkpoint: 1, temp: 4, append: 2 };
+
+/** One killed run in a fresh folder: kills until `budget` are done or the run finishes, then compares it with the reference. */
+async function killedRound(plan: Plan, runDir: string, budget: number, attemptBase: number): Promise<Round & { attempts: number }> {
   const left = new Set<string>();
-  let done = 0, restarts = 0, attempts = 0, midTemp = 0, failing = 0, finished = false, fresh = false;
+  let kills = 0, restarts = 0, attempts = 0, midWrite = 0, failing = 0, finished = false, fresh = false;
   while (!finished && failing < 3) {
-    const args = fs.existsSync(path.join(runDir, 'config.resolved.json')) && !fresh ? ['--resume', runDir] : cfg(runDir);
+    const args = fs.existsSync(path.join(runDir, 'config.resolved.json')) && !fresh ? ['--resume', runDir] : plan.cfg(runDir);
     if (attempts > 0 && fresh) restarts++;
     fresh = false;
-    const kind = kinds[Math.floor(rng.next() * kinds.length)];
-    const moment = done < kills ? { kind, delayMs: Math.round(rng.next() * delayMs), nth: 1 + Math.floor(rng.next() * nth[kind]) } : null;
+    const kind = KINDS[Math.floor(plan.rng.next() * KINDS.length)];
+    const moment = kills < budget ? { kind, delayMs: Math.round(plan.rng.next() * plan.delayMs), nth: 1 + Math.floor(plan.rng.next() * NTH[kind]) } : null;
     const a = await runTrain(args, runDir, moment);
     attempts++;
     // `--resume` on a run killed before its first checkpoint starts it again from step 0 itself.
     if (/starting it again from step 0/.test(a.stderr)) restarts++;
     if (a.killedAt) {
-      done++;
+      kills++;
       failing = 0;
       const temps = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((f) => f.includes('.tmp-') && !left.has(f)));
-      if (temps.length) midTemp++;
+      if (temps.length) midWrite++;
       temps.forEach((t) => left.add(t));
-      console.log(`kill ${done}/${kills} (${moment!.kind}): ${a.killedAt}; newest checkpoint: step ${newestStep(runDir) ?? 'none'}${temps.length ? `; left ${temps.join(', ')}` : ''}`);
+      console.log(`kill ${attemptBase + kills} (${moment!.kind}): ${a.killedAt}; newest checkpoint: step ${newestStep(runDir) ?? 'none'}${temps.length ? `; left ${temps.join(', ')}` : ''}`);
     } else if (a.code === 0) {
       finished = true;
     } else if (/no checkpoint to resume from/.test(a.stderr)) {
       fresh = true;
     } else {
-      failed.push({ attempt: attempts, args: args.join(' '), error: lastLine(a.stderr) });
+      plan.failed.push({ attempt: attempts, args: args.join(' '), error: lastLine(a.stderr) });
       console.log(`attempt ${attempts} (${args.join(' ')}) failed (exit ${a.code ?? a.signal}): ${lastLine(a.stderr)}`);
       failing++;
     }
   }
-
   let worst = Infinity, evalsEqual = false, loggedEqual = false;
   if (finished) {
-    const a = finalState(refDir), b = finalState(runDir);
+    const a = finalState(plan.refDir), b = finalState(runDir);
     worst = 0;
     for (const [k, t] of a.weights) {
       const u = b.weights.get(k)!.data;
@@ -176,16 +175,57 @@ async function main() {
     if (!loggedEqual) console.log(`eval steps in metrics.jsonl: uninterrupted ${a.loggedEvals.map((e) => e.step).join(',')}; killed and resumed ${b.loggedEvals.map((e) => e.step).join(',')}`);
   }
   const leftovers = [runDir, path.join(runDir, 'checkpoints')].flatMap((d) => (fs.existsSync(d) ? fs.readdirSync(d) : []).filter((f) => /\.(tmp|old)-/.test(f)));
-  const ok = finished && worst <= 1e-5 && evalsEqual && loggedEqual && !failed.length;
-  console.log(`kills done: ${done} of ${kills}${done < kills ? ' (the run finished first)' : ''} (${midTemp} left a temporary behind, i.e. landed mid-write); attempts: ${attempts}; fresh restarts (killed before the first checkpoint): ${restarts}`);
-  console.log(`resumes that failed: ${failed.length}${failed.map((f) => `\n  attempt ${f.attempt} (${f.args}): ${f.error}`).join('')}`);
+  console.log(`round ${runDir}: ${kills} kills in ${attempts} attempts, ${finished ? `finished; max weight difference ${worst.toExponential(2)}, eval history ${evalsEqual && loggedEqual ? 'identical' : 'DIFFERENT'}` : 'never finished'}; ${leftovers.length} temporaries left`);
+  return { runDir, kills, restarts, midWrite, finished, worst, evalsEqual, loggedEqual, leftovers, attempts };
+}
+
+/**
+ * Kills land at random moments, so a run may finish before all N have
+ * happened; then another killed run starts in a fresh folder, until N kills
+ * are done. Every round must end equal to the uninterrupted run.
+ */
+async function main() {
+  const kills = flag('kills', 30);
+  const seed = flag('seed', 1);
+  const steps = flag('steps', 100);
+  const r = tinyRun({ steps, every: 10 });
+  const refDir = path.join(r.dir, 'reference');
+  const cfg = (dir: string) => ['--config', r.config, '--set', `output_dir=${dir}`];
+  console.log(`crash consistency: tiny 2-layer student, ${steps} steps, eval and checkpoint every 10; ${kills} SIGKILLs (seed ${seed}); folder ${r.dir}`);
+  const t0 = Date.now();
+  const ref = await runTrain(cfg(refDir), refDir, null);
+  if (ref.code !== 0) throw new Error(`the uninterrupted run failed: ${ref.stderr}`);
+  const refSeconds = (Date.now() - t0) / 1000;
+  console.log(`uninterrupted run: ${refSeconds.toFixed(1)} s`);
+  // Start-up (loading TensorFlow and the models, data, the step-0 evaluation) is about a third of the short run.
+  // A delay covers start-up and about steps / kills steps (half that on average).
+  const startupMs = refSeconds * 1000 * 0.35;
+  const stepMs = (refSeconds * 1000 - startupMs) / steps;
+  const plan: Plan = { cfg, refDir, rng: new Rng(seed), delayMs: startupMs + stepMs * Math.max(1, steps / Math.max(1, kills)), failed: [] };
+  const rounds: Round[] = [];
+  let done = 0, attempts = 0;
+  while (done < kills) {
+    const round = await killedRound(plan, path.join(r.dir, `killed-${rounds.length + 1}`), kills - done, done);
+    rounds.push(round);
+    done += round.kills;
+    attempts += round.attempts;
+    if (!round.finished || round.kills === 0) break;
+  }
+  const sum = (f: (x: Round) => number) => rounds.reduce((n, x) => n + f(x), 0);
+  const finished = rounds.every((x) => x.finished);
+  const worst = Math.max(...rounds.map((x) => x.worst));
+  const evalsEqual = rounds.every((x) => x.evalsEqual), loggedEqual = rounds.every((x) => x.loggedEqual);
+  const leftovers = rounds.flatMap((x) => x.leftovers);
+  const ok = finished && done >= kills && worst <= 1e-5 && evalsEqual && loggedEqual && !plan.failed.length && !leftovers.length;
+  console.log(`kills done: ${done} of ${kills} over ${rounds.length} killed run(s) (${sum((x) => x.midWrite)} left a temporary behind, i.e. landed mid-write); attempts: ${attempts}; fresh restarts (killed before the first checkpoint): ${sum((x) => x.restarts)}`);
+  console.log(`resumes that failed: ${plan.failed.length}${plan.failed.map((f) => `\n  attempt ${f.attempt} (${f.args}): ${f.error}`).join('')}`);
   if (finished) {
-    console.log(`final weights vs uninterrupted: max abs difference ${worst.toExponential(2)} (limit 1e-5)`);
+    console.log(`final weights vs uninterrupted, worst round: max abs difference ${worst.toExponential(2)} (limit 1e-5)`);
     console.log(`eval history (summary.json): ${evalsEqual ? 'identical' : 'DIFFERENT'}; eval entries in metrics.jsonl: ${loggedEqual ? 'identical' : 'DIFFERENT (repeated or missing steps)'}`);
-  } else console.log('the run never finished: resuming failed repeatedly');
-  console.log(`temporaries left in the run folder: ${leftovers.length}${leftovers.length ? ` (${leftovers.join(', ')})` : ''}`);
+  } else console.log('a killed run never finished: resuming failed repeatedly');
+  console.log(`temporaries left in the run folders: ${leftovers.length}${leftovers.length ? ` (${leftovers.join(', ')})` : ''}`);
   console.log(`result: ${ok ? 'PASS' : 'FAIL'}`);
-  console.log(JSON.stringify({ benchmark: 'crash_consistency', kills: done, planned: kills, seed, steps, attempts, restarts, mid_write: midTemp, failed_resumes: failed, finished, max_weight_diff: finished ? worst : null, eval_history_equal: evalsEqual, metrics_evals_equal: loggedEqual, leftovers: leftovers.length, result: ok ? 'pass' : 'fail' }));
+  console.log(JSON.stringify({ benchmark: 'crash_consistency', kills: done, planned: kills, rounds: rounds.length, seed, steps, attempts, restarts: sum((x) => x.restarts), mid_write: sum((x) => x.midWrite), failed_resumes: plan.failed, finished, max_weight_diff: finished ? worst : null, eval_history_equal: evalsEqual, metrics_evals_equal: loggedEqual, leftovers: leftovers.length, result: ok ? 'pass' : 'fail' }));
   process.exitCode = ok ? 0 : 1;
 }
 
