@@ -1,9 +1,9 @@
 import * as fs from 'fs';
+import { warnToStderr } from '../util/warn';
 import { writeFileAtomic } from '../util/atomic_write';
 import { appendJsonLine, dropTornTail, fsyncFile, readJsonLines } from '../util/json_lines_log';
 import { whileWriting } from '../util/while_writing';
 
-const warnToStderr = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
 /**
  * metrics.jsonl in the run folder: one JSON object per logged step or

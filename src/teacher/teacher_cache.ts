@@ -3,10 +3,10 @@ import * as path from 'path';
 import { DistillError } from '../util/errors';
 import { writeJsonAtomic } from '../util/atomic_write';
 import { quarantine } from '../util/quarantine';
+import { warnToStderr } from '../util/warn';
 import { whileWriting } from '../util/while_writing';
 import { EmbeddingRows, readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
 
-const warnToStderr = (m: string) => process.stderr.write(`warning: ${m}\n`);
 
 /** A whole part of another teacher in this folder: a mix-up to report, not corruption to repair. */
 class ForeignPartError extends DistillError {}
@@ -27,7 +27,7 @@ export class TeacherCache {
   private readonly parts: EmbeddingRows[] = [];
   private readonly loaded = new Set<string>();
 
-  private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number) {}
+  private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number, private readonly warn: (message: string) => void) {}
 
   static folder(root: string, fingerprint: string): string {
     return path.join(root, fingerprint);
@@ -39,7 +39,7 @@ export class TeacherCache {
     fs.mkdirSync(dir, { recursive: true });
     const info = path.join(dir, 'teacher.json');
     if (!fs.existsSync(info)) writeJsonAtomic(info, { fingerprint, dim, ...describe });
-    const cache = new TeacherCache(dir, fingerprint, dim);
+    const cache = new TeacherCache(dir, fingerprint, dim, warn);
     for (const f of fs.readdirSync(dir).sort()) {
       const file = path.join(dir, f);
       if (f.includes('.tmp-')) {
@@ -47,18 +47,18 @@ export class TeacherCache {
         if (Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > STALE_TMP_MS) fs.rmSync(file, { force: true });
         continue;
       }
-      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.loadOrQuarantine(file, warn);
+      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.loadOrQuarantine(file);
     }
     return cache;
   }
 
-  private loadOrQuarantine(file: string, warn: (message: string) => void): void {
+  private loadOrQuarantine(file: string): void {
     try {
       this.load(file);
     } catch (e) {
       if (!(e instanceof DistillError) || e instanceof ForeignPartError) throw e;
       const aside = quarantine(file);
-      warn(`${e.message}; moved it aside to ${path.basename(aside)}, its sentences will be recomputed`);
+      this.warn(`${e.message}; moved it aside to ${path.basename(aside)}, its sentences will be recomputed`);
     }
   }
 
@@ -73,10 +73,10 @@ export class TeacherCache {
   }
 
   /** Loads the complete parts another process added since this cache was opened; returns how many rows they added. */
-  refresh(warn: (message: string) => void = warnToStderr): number {
+  refresh(): number {
     const before = this.size;
     for (const f of fs.readdirSync(this.dir).sort()) {
-      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.loadOrQuarantine(path.join(this.dir, f), warn);
+      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.loadOrQuarantine(path.join(this.dir, f));
     }
     return this.size - before;
   }

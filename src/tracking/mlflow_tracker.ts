@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { KEY_PATTERN, LIMITS, MlflowClient, MlflowError, MlflowMetric, MlflowRunInfo } from './mlflow_client';
 import { writeJsonAtomic } from '../util/atomic_write';
+import { warnToStderr } from '../util/warn';
 
 export interface TrackerOptions {
   uri: string;
@@ -51,7 +52,7 @@ export class MlflowTracker {
   }
 
   private warn(msg: string): void {
-    (this.o.warn ?? ((m: string) => process.stderr.write(`warning: ${m}\n`)))(msg);
+    (this.o.warn ?? warnToStderr)(msg);
   }
 
   /** Queues one logged step's values; non-finite values are counted, never sent as null. */
