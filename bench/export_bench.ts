@@ -13,7 +13,7 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '../src/backend/tf';
 import { selectBackend } from '../src/backend/select_backend';
-import { parseBertConfig } from '../src/model/bert_config';
+import { bertArchitecture } from '../src/model/architectures/bert';
 import { expectedBertShapes } from '../src/model/bert_weights';
 import { loadSentenceModel, SentenceModel } from '../src/model/sentence_model';
 import { buildBertOnnx } from '../src/export/bert_onnx';
@@ -24,7 +24,7 @@ const SEQ = 256;
 const threads = os.availableParallelism?.() ?? os.cpus().length;
 
 function randomBert(layers: number, H: number): SentenceModel {
-  const config = parseBertConfig({ model_type: 'bert', vocab_size: 30522, hidden_size: H, num_hidden_layers: layers, num_attention_heads: H / 64, intermediate_size: 4 * H, max_position_embeddings: 512 });
+  const config = bertArchitecture.parseConfig({ model_type: 'bert', vocab_size: 30522, hidden_size: H, num_hidden_layers: layers, num_attention_heads: H / 64, intermediate_size: 4 * H, max_position_embeddings: 512 }, 'bench');
   const weights = new Map<string, tf.Tensor>();
   for (const [name, shape] of expectedBertShapes(config)) weights.set(name, name.includes('LayerNorm.weight') ? tf.ones(shape) : tf.randomNormal(shape, 0, 0.02));
   const teacherLike = loadSentenceModel(path.join(ROOT, '.cache', 'models', 'all-MiniLM-L6-v2'));

@@ -9,7 +9,7 @@ import { execFileSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '../src/backend/tf';
 import { selectBackend } from '../src/backend/select_backend';
-import { parseBertConfig } from '../src/model/bert_config';
+import { bertArchitecture } from '../src/model/architectures/bert';
 import { expectedBertShapes } from '../src/model/bert_weights';
 import { AdamW, noDecayForNormAndBias } from '../src/distill/adamw';
 import { buildLosses } from '../src/losses/loss_registry';
@@ -26,7 +26,7 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 async function main() {
   const backend = await selectBackend();
   const threads = backend.threads ?? 1;
-  const config = parseBertConfig({ model_type: 'bert', vocab_size: V, hidden_size: H, num_hidden_layers: LAYERS, num_attention_heads: 12, intermediate_size: I, max_position_embeddings: 512 });
+  const config = bertArchitecture.parseConfig({ model_type: 'bert', vocab_size: V, hidden_size: H, num_hidden_layers: LAYERS, num_attention_heads: 12, intermediate_size: I, max_position_embeddings: 512 }, 'bench');
   const variables = new Map<string, tf.Variable>();
   for (const [name, shape] of expectedBertShapes(config)) {
     const init = name.includes('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') || name.includes('LayerNorm') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02);

@@ -1,4 +1,4 @@
-"""A tiny random BERT in sentence-transformers layout plus PyTorch reference outputs.
+"""A tiny random encoder (BERT, RoBERTa, XLM-R) in sentence-transformers layout plus PyTorch reference outputs.
 
 The TypeScript layer tests load the folder, run the same ids, and compare every
 hidden state, attention map and pooled output against reference.json.
@@ -14,17 +14,25 @@ p.add_argument("--layers", type=int, default=2)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--intermediate", type=int, default=64)
 p.add_argument("--act", default="gelu")
+p.add_argument("--arch", default="bert", choices=["bert", "roberta", "xlm-roberta"])
 a = p.parse_args()
 
 import torch
-from transformers import BertConfig, BertModel
+import transformers
 
 torch.manual_seed(a.seed)
 vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(95)]
-cfg = BertConfig(vocab_size=len(vocab), hidden_size=a.hidden, num_hidden_layers=a.layers,
-                 num_attention_heads=a.heads, intermediate_size=a.intermediate, max_position_embeddings=64,
-                 type_vocab_size=2, hidden_act=a.act, attn_implementation="eager")
-model = BertModel(cfg, add_pooling_layer=True).eval()
+# Per family: config and model class, pad id, rows of the token type table, positions used up by padding_idx.
+FAMILY = {
+    "bert": (transformers.BertConfig, transformers.BertModel, 0, 2, 0),
+    "roberta": (transformers.RobertaConfig, transformers.RobertaModel, 1, 1, 2),
+    "xlm-roberta": (transformers.XLMRobertaConfig, transformers.XLMRobertaModel, 1, 1, 2),
+}
+Config, Model, pad, n_types, pos_offset = FAMILY[a.arch]
+cfg = Config(vocab_size=len(vocab), hidden_size=a.hidden, num_hidden_layers=a.layers,
+             num_attention_heads=a.heads, intermediate_size=a.intermediate, max_position_embeddings=64 + pos_offset,
+             type_vocab_size=n_types, hidden_act=a.act, pad_token_id=pad, attn_implementation="eager")
+model = Model(cfg, add_pooling_layer=True).eval()
 # Random init has LayerNorm = identity and zero biases; perturb them so the test sees them.
 with torch.no_grad():
     for n, prm in model.named_parameters():
@@ -45,13 +53,15 @@ mask = np.zeros((B, L), dtype=np.int64)
 for b, n in enumerate(lengths):
     mask[b, :n] = 1
     ids[b, n - 1] = 3
-    ids[b, n:] = 0
+    ids[b, n:] = pad
 types = np.zeros((B, L), dtype=np.int64)
-types[0, 4:] = 1
+if n_types > 1:
+    types[0, 4:] = 1
 with torch.no_grad():
     out = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask), token_type_ids=torch.tensor(types),
                 output_hidden_states=True, output_attentions=True)
 h = out.last_hidden_state
+pooler = out.pooler_output
 m = torch.tensor(mask, dtype=torch.float32).unsqueeze(-1)
 mean = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
 mx = (h + (1 - m) * -1e9).max(1).values
@@ -61,5 +71,6 @@ ref = {
     "attentions": [t.tolist() for t in out.attentions],
     "mean": mean.tolist(), "cls": h[:, 0].tolist(), "max": mx.tolist(),
     "mean_normalized": torch.nn.functional.normalize(mean, dim=-1).tolist(),
+    "pooler": pooler.tolist(),
 }
 json.dump(ref, open(os.path.join(a.out, "reference.json"), "w"))

@@ -22,7 +22,8 @@ lines = [l for l in open(a.input, encoding="utf-8").read().split("\n") if l]
 out = []
 for i in range(0, len(lines), 16):
     enc = tok(lines[i:i + 16], padding=True, truncation=True, max_length=a.max_length, return_tensors="np")
-    feeds = {k: enc[k].astype(np.int64) for k in ("input_ids", "attention_mask", "token_type_ids")}
+    # Only the inputs the graph declares: token_type_ids exist only for models with more than one type.
+    feeds = {i.name: enc[i.name].astype(np.int64) if i.name in enc else np.zeros_like(enc["input_ids"], dtype=np.int64) for i in sess.get_inputs()}
     out.append(sess.run(["sentence_embedding"], feeds)[0])
 np.concatenate(out).astype("<f4").tofile(a.output)
 print(json.dumps({"checked": True, "opset": m.opset_import[0].version, "inputs": [i.name for i in m.graph.input], "outputs": [o.name for o in m.graph.output]}))

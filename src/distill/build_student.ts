@@ -1,9 +1,8 @@
 import * as tf from '../backend/tf';
 import { StudentSpec } from '../config/experiment_config';
-import { BertConfig } from '../model/bert_config';
+import { EncoderConfig, maxTokens } from '../model/encoder_config';
 import { expectedBertShapes, layerPrefix, BertWeights } from '../model/bert_weights';
 import { SentenceModel } from '../model/sentence_model';
-import { isDenseWeight } from '../model/dense';
 import { DistillError } from '../util/errors';
 import { chooseLayers } from './layer_choice';
 
@@ -24,14 +23,16 @@ export interface Student {
  * learned projections where widths differ.
  */
 export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 42): Student {
-  const maxSeqLength = Math.min(spec.max_seq_length ?? teacher.maxSeqLength, teacher.config.maxPositionEmbeddings);
+  const maxSeqLength = Math.min(spec.max_seq_length ?? teacher.maxSeqLength, maxTokens(teacher.config));
   if (spec.hidden_size !== undefined) return freshStudent(teacher, spec, maxSeqLength, seed);
   const kept = chooseLayers(spec.layers, teacher.config.numHiddenLayers);
   const variables = new Map<string, tf.Variable>();
   // Variables get the engine's own unique names; the map keys stay the Hugging Face names.
   // A variable shares the teacher tensor's buffer until its first update replaces it.
   const add = (to: string, from: string) => variables.set(to, tf.variable(teacher.weights.get(from)!, true));
-  for (const name of teacher.weights.keys()) if (name.startsWith('embeddings.') || isDenseWeight(name)) add(name, name);
+  // Everything outside the layers comes along (embeddings, MPNet's shared relative bias, Dense modules), except the unused pooler.
+  const shared = (name: string) => !name.startsWith('encoder.layer.') && !name.startsWith('pooler.');
+  for (const name of teacher.weights.keys()) if (shared(name)) add(name, name);
   kept.forEach((t, s) => {
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
@@ -44,7 +45,7 @@ function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: n
   const H = spec.hidden_size!;
   const heads = spec.num_attention_heads ?? Math.max(1, Math.round(H / 64));
   if (H % heads !== 0) throw new DistillError(`hidden_size ${H} is not divisible by num_attention_heads ${heads}`, 'student.hidden_size');
-  const config: BertConfig = {
+  const config: EncoderConfig = {
     ...teacher.config,
     hiddenSize: H,
     numHiddenLayers: spec.layers,

@@ -1,4 +1,5 @@
 import { SentenceModel } from '../model/sentence_model';
+import { EncoderConfig } from '../model/encoder_config';
 import { layerPrefix } from '../model/bert_weights';
 import { DenseActivation, denseWeightName } from '../model/dense';
 import { headDim } from '../model/sentence_head';
@@ -6,8 +7,15 @@ import { DistillError } from '../util/errors';
 import { DataType, OnnxGraph } from './onnx_graph';
 import { quantizePerChannel } from './quantize_int8';
 
-/** The graph's input and output names, in order (the model card lists them; tests compare with the graph). */
-export const ONNX_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids'] as const;
+/**
+ * The graph's input names, in order (the model card lists them; tests compare
+ * with the graph): token_type_ids only where the model has more than one
+ * type, as transformers' own ONNX exports do, so runtimes that feed what the
+ * graph declares (transformers.js, optimum) work unchanged.
+ */
+export function onnxInputs(cfg: EncoderConfig): string[] {
+  return cfg.typeVocabSize > 1 ? ['input_ids', 'attention_mask', 'token_type_ids'] : ['input_ids', 'attention_mask'];
+}
 export const ONNX_OUTPUTS = ['token_embeddings', 'sentence_embedding', 'last_hidden_state'] as const;
 
 /** Opsets we emit: LayerNormalization needs 17; ReduceMax's axes move to an input at 18. */
@@ -65,13 +73,26 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
 
   const ids = g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
-  const types = g.input('token_type_ids', DataType.INT64, ['batch', 'sequence']);
-  // Embeddings: word + position[0:L] + token type, then LayerNorm.
-  const seqLen = g.op('Slice', [g.op('Shape', [ids]), g.ints('one', [1]), g.ints('two', [2])]);
-  const pos = g.op('Slice', [matrix('embeddings.position_embeddings.weight', 0), g.ints('zero', [0]), seqLen, g.ints('axis0', [0])]);
-  const words = g.op('Gather', [matrix('embeddings.word_embeddings.weight', 0), ids]);
-  const tt = g.op('Gather', [matrix('embeddings.token_type_embeddings.weight', 0), types]);
-  let h = layerNorm(g.op('Add', [g.op('Add', [words, pos]), tt]), 'embeddings.LayerNorm');
+  const types = onnxInputs(cfg).includes('token_type_ids') ? g.input('token_type_ids', DataType.INT64, ['batch', 'sequence']) : undefined;
+  if (cfg.relativeAttention) throw new DistillError('ONNX export of relative position attention (MPNet) is not built yet', model.dir);
+  // Embeddings: word + position (+ token type), then LayerNorm.
+  const posTable = matrix('embeddings.position_embeddings.weight', 0);
+  let pos: string;
+  if (cfg.positionIds === 'sequential') {
+    const seqLen = g.op('Slice', [g.op('Shape', [ids]), g.ints('one', [1]), g.ints('two', [2])]);
+    pos = g.op('Slice', [posTable, g.ints('zero', [0]), seqLen, g.ints('axis0', [0])]);
+  } else {
+    // RoBERTa: cumsum(mask) * mask + padding_idx, as the tfjs encoder (model/bert_encoder positionsAfterPadding).
+    const axis = g.initializer(g.fresh('axis1_scalar'), [], BigInt64Array.of(1n), DataType.INT64);
+    const padIdx = g.initializer(g.fresh('pad_idx'), [], BigInt64Array.of(BigInt(cfg.padTokenId)), DataType.INT64);
+    pos = g.op('Gather', [posTable, g.op('Add', [g.op('Mul', [g.op('CumSum', [mask, axis]), mask]), padIdx])]);
+  }
+  let sum = g.op('Add', [g.op('Gather', [matrix('embeddings.word_embeddings.weight', 0), ids]), pos]);
+  if (cfg.typeVocabSize > 0) {
+    const typeTable = matrix('embeddings.token_type_embeddings.weight', 0);
+    sum = g.op('Add', [sum, types ? g.op('Gather', [typeTable, types]) : g.op('Slice', [typeTable, g.ints('zero', [0]), g.ints('one', [1]), g.ints('axis0', [0])])]);
+  }
+  let h = layerNorm(sum, 'embeddings.LayerNorm');
   // Additive attention mask [B, 1, 1, L]: 0 for tokens, -1e9 for padding.
   const maskF = g.op('Cast', [mask], { to: DataType.FLOAT });
   const bias = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one', 1), maskF]), g.scalar('neg', -1e9)]), g.ints('axes', [1, 2])]);
@@ -128,7 +149,7 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
   g.output('sentence_embedding', DataType.FLOAT, ['batch', headDim(model)]);
   g.output('last_hidden_state', DataType.FLOAT, ['batch', 'sequence', H]);
   const denseDoc = model.dense.map((d) => ` + Dense ${d.inFeatures}->${d.outFeatures} ${d.activation}`).join('');
-  const doc = `BERT sentence encoder (${cfg.numHiddenLayers} layers, ${H} wide) with ${model.pooling.modes.join('+')} pooling${denseDoc}${model.normalize ? ' and L2 normalisation' : ''}${opts.quantize ? ', int8 weights' : ''}`;
+  const doc = `${cfg.modelType} sentence encoder (${cfg.numHiddenLayers} layers, ${H} wide) with ${model.pooling.modes.join('+')} pooling${denseDoc}${model.normalize ? ' and L2 normalisation' : ''}${opts.quantize ? ', int8 weights' : ''}`;
   return { bytes: g.toBytes(opts.opset, doc), weightBytes: g.initializerBytes() };
 }
 

@@ -4,7 +4,7 @@ import { loadSentenceModel, saveSentenceModel, disposeSentenceModel, SentenceMod
 import { resolveModel } from '../hub/resolve_model';
 import { encodeSentences } from '../model/sentence_encoder';
 import { DistillError } from '../util/errors';
-import { buildBertOnnx, ONNX_INPUTS, ONNX_OUTPUTS, SUPPORTED_OPSETS } from './bert_onnx';
+import { buildBertOnnx, onnxInputs, ONNX_OUTPUTS, SUPPORTED_OPSETS } from './bert_onnx';
 import { minimalCardData, MODEL_CARD_FILE, readModelCardData, renderModelCard } from '../model/model_card';
 import { OnnxEncoder } from './onnx_encoder';
 import { VERIFY_SENTENCES } from './verify_sentences';
@@ -131,7 +131,7 @@ function writeExportCard(model: SentenceModel, dir: string, onnxFiles: string[] 
   const ours = readModelCardData(model.dir);
   if (!ours && fs.existsSync(source)) return void writeFileChecked(path.join(dir, MODEL_CARD_FILE), fs.readFileSync(source));
   const { onnx: _previous, ...card } = ours ?? minimalCardData(model);
-  const onnx = onnxFiles ? { files: onnxFiles, inputs: [...ONNX_INPUTS], outputs: [...ONNX_OUTPUTS] } : undefined;
+  const onnx = onnxFiles ? { files: onnxFiles, inputs: onnxInputs(model.config), outputs: [...ONNX_OUTPUTS] } : undefined;
   writeFileChecked(path.join(dir, MODEL_CARD_FILE), renderModelCard({ ...card, ...(onnx ? { onnx } : {}) }));
 }
 

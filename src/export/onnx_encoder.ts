@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { onnxFeeds } from './onnx_feeds';
 import { SentenceTokenizer, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
 
 /** Sentence embeddings from an exported ONNX file in onnxruntime-node, batched like `encode`. */
@@ -28,8 +29,7 @@ export class OnnxEncoder {
       tokens += b.lengths.reduce((a, x) => a + x, 0);
       paddedTokens += b.batch * b.seqLen;
       truncated += b.truncated;
-      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [b.batch, b.seqLen]);
-      const r = await this.session.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.tokenTypeIds) }, ['sentence_embedding']);
+      const r = await this.session.run(onnxFeeds(this.session.inputNames, b), ['sentence_embedding']);
       const e = r.sentence_embedding;
       dim = e.dims[1] as number;
       out ??= new Float32Array(sentences.length * dim);

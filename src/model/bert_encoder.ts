@@ -1,8 +1,9 @@
 import * as tf from '../backend/tf';
-import { BertConfig } from './bert_config';
+import { EncoderConfig } from './encoder_config';
 import { BertWeights, layerPrefix } from './bert_weights';
 import { layerNorm } from './layer_norm';
 import { getActivation } from './activations';
+import { relativePositionBias } from './relative_position';
 
 export interface BertInputs {
   /** [B, L] int32 token ids */
@@ -40,16 +41,33 @@ function dense(x: tf.Tensor2D, weights: BertWeights, name: string): tf.Tensor2D 
   return tf.fused.matMul({ a: x, b: w(weights, `${name}.weight`) as tf.Tensor2D, bias: w(weights, `${name}.bias`) }) as tf.Tensor2D;
 }
 
-/** Word + position + token-type embeddings, then LayerNorm: h^(0). */
-export function bertEmbeddings(cfg: BertConfig, weights: BertWeights, inputs: BertInputs): tf.Tensor3D {
+/**
+ * Position ids [B, L] for families that count from padding_idx + 1 over real
+ * tokens and put padding at padding_idx (transformers'
+ * create_position_ids_from_input_ids, with the mask standing for input_ids != pad).
+ */
+export function positionsAfterPadding(mask: tf.Tensor2D, padIdx: number): tf.Tensor2D {
+  return tf.tidy(() => tf.cumsum(mask, 1).mul(mask).add(tf.scalar(padIdx, 'int32')) as tf.Tensor2D);
+}
+
+/** Word + position (+ token-type) embeddings, then LayerNorm: h^(0). */
+export function bertEmbeddings(cfg: EncoderConfig, weights: BertWeights, inputs: BertInputs): tf.Tensor3D {
   return tf.tidy(() => {
     const [B, L] = inputs.inputIds.shape;
-    const words = tf.gather(w(weights, 'embeddings.word_embeddings.weight'), inputs.inputIds.flatten());
-    const pos = tf.slice(w(weights, 'embeddings.position_embeddings.weight'), [0, 0], [L, cfg.hiddenSize]);
-    const types = inputs.tokenTypeIds
-      ? tf.gather(w(weights, 'embeddings.token_type_embeddings.weight'), inputs.tokenTypeIds.flatten()).reshape([B, L, cfg.hiddenSize])
-      : tf.slice(w(weights, 'embeddings.token_type_embeddings.weight'), [0, 0], [1, cfg.hiddenSize]);
-    const sum = words.reshape([B, L, cfg.hiddenSize]).add(pos).add(types);
+    const H = cfg.hiddenSize;
+    const words = tf.gather(w(weights, 'embeddings.word_embeddings.weight'), inputs.inputIds.flatten()).reshape([B, L, H]);
+    const table = w(weights, 'embeddings.position_embeddings.weight');
+    const pos = cfg.positionIds === 'sequential'
+      ? tf.slice(table, [0, 0], [L, H])
+      : tf.gather(table, positionsAfterPadding(inputs.attentionMask, cfg.padTokenId).flatten()).reshape([B, L, H]);
+    let sum = words.add(pos);
+    if (cfg.typeVocabSize > 0) {
+      const typeTable = w(weights, 'embeddings.token_type_embeddings.weight');
+      // One-row tables (RoBERTa) always add row 0, whatever ids the tokenizer made.
+      sum = sum.add(inputs.tokenTypeIds && cfg.typeVocabSize > 1
+        ? tf.gather(typeTable, inputs.tokenTypeIds.flatten()).reshape([B, L, H])
+        : tf.slice(typeTable, [0, 0], [1, H]));
+    }
     return layerNorm(sum, w(weights, 'embeddings.LayerNorm.weight'), w(weights, 'embeddings.LayerNorm.bias'), cfg.layerNormEps) as tf.Tensor3D;
   });
 }
@@ -62,6 +80,12 @@ export function attentionBias(mask: tf.Tensor2D): tf.Tensor4D {
   });
 }
 
+/** What every layer adds to its scores: the padding mask, plus MPNet's relative position bias. */
+function scoreBias(cfg: EncoderConfig, weights: BertWeights, mask: tf.Tensor2D): tf.Tensor4D {
+  if (!cfg.relativeAttention) return attentionBias(mask);
+  return tf.tidy(() => attentionBias(mask).add(relativePositionBias(cfg, weights, mask.shape[1])) as tf.Tensor4D);
+}
+
 interface LayerResult {
   out: tf.Tensor3D;
   probs?: tf.Tensor4D;
@@ -69,7 +93,7 @@ interface LayerResult {
 }
 
 /** One post-LN transformer layer: self-attention, residual, LN, FFN, residual, LN. */
-export function bertLayer(cfg: BertConfig, weights: BertWeights, l: number, x: tf.Tensor3D, bias: tf.Tensor4D, keep: BertForwardOptions): LayerResult {
+export function bertLayer(cfg: EncoderConfig, weights: BertWeights, l: number, x: tf.Tensor3D, bias: tf.Tensor4D, keep: BertForwardOptions): LayerResult {
   const p = layerPrefix(l);
   const act = getActivation(cfg.hiddenAct);
   let probsOut: tf.Tensor4D | undefined;
@@ -107,8 +131,8 @@ export function bertLayer(cfg: BertConfig, weights: BertWeights, l: number, x: t
  * as soon as the next layer has consumed them, so memory stays at one layer's
  * activations in inference.
  */
-export function bertForward(cfg: BertConfig, weights: BertWeights, inputs: BertInputs, keep: BertForwardOptions = {}): BertOutputs {
-  const bias = attentionBias(inputs.attentionMask);
+export function bertForward(cfg: EncoderConfig, weights: BertWeights, inputs: BertInputs, keep: BertForwardOptions = {}): BertOutputs {
+  const bias = scoreBias(cfg, weights, inputs.attentionMask);
   let h = bertEmbeddings(cfg, weights, inputs);
   const hiddenStates: tf.Tensor3D[] = keep.hiddenStates ? [h] : [];
   const attentions: tf.Tensor4D[] = [];

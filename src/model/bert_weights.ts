@@ -1,5 +1,6 @@
 import * as tf from '../backend/tf';
-import { BertConfig } from './bert_config';
+import { Architecture } from './architecture';
+import { EncoderConfig } from './encoder_config';
 import { readSafetensors, writeSafetensors, RawTensor } from './safetensors';
 import { DistillError } from '../util/errors';
 
@@ -14,20 +15,24 @@ export function layerPrefix(i: number): string {
   return `encoder.layer.${i}.`;
 }
 
+/** MPNet's relative position bias table [buckets, heads], shared by every layer. */
+export const RELATIVE_BIAS = 'encoder.relative_attention_bias.weight';
+
 const LINEARS = ['attention.self.query', 'attention.self.key', 'attention.self.value', 'attention.output.dense', 'intermediate.dense', 'output.dense'];
 const LAYER_NORMS = ['attention.output.LayerNorm', 'output.LayerNorm'];
 
 /** Every parameter a BERT encoder of this config needs, with its shape in our [in, out] layout. */
-export function expectedBertShapes(cfg: BertConfig): Map<string, number[]> {
+export function expectedBertShapes(cfg: EncoderConfig): Map<string, number[]> {
   const H = cfg.hiddenSize;
   const I = cfg.intermediateSize;
   const m = new Map<string, number[]>([
     ['embeddings.word_embeddings.weight', [cfg.vocabSize, H]],
     ['embeddings.position_embeddings.weight', [cfg.maxPositionEmbeddings, H]],
-    ['embeddings.token_type_embeddings.weight', [cfg.typeVocabSize, H]],
     ['embeddings.LayerNorm.weight', [H]],
     ['embeddings.LayerNorm.bias', [H]],
   ]);
+  if (cfg.typeVocabSize > 0) m.set('embeddings.token_type_embeddings.weight', [cfg.typeVocabSize, H]);
+  if (cfg.relativeAttention) m.set(RELATIVE_BIAS, [cfg.relativeAttention.numBuckets, cfg.numAttentionHeads]);
   for (let l = 0; l < cfg.numHiddenLayers; l++) {
     const p = layerPrefix(l);
     for (const lin of LINEARS) {
@@ -47,13 +52,6 @@ export function isLinearWeight(name: string): boolean {
   return name.endsWith('.weight') && (LINEARS.some((l) => name.endsWith(`${l}.weight`)) || name === 'pooler.dense.weight');
 }
 
-/** Maps the names other BERT checkpoints use onto ours (`bert.` prefix, old gamma/beta LayerNorm names). */
-export function canonicalName(name: string): string {
-  let n = name.replace(/^(bert|model|0\.auto_model)\./, '');
-  n = n.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
-  return n;
-}
-
 function transpose2d(t: RawTensor): RawTensor {
   const [r, c] = t.shape;
   const src = t.data as Float32Array;
@@ -63,15 +61,15 @@ function transpose2d(t: RawTensor): RawTensor {
 }
 
 /**
- * Loads and checks BERT weights against the config: a missing parameter or a
+ * Loads and checks encoder weights (canonical names) against the config: a missing parameter or a
  * shape that disagrees with config.json is an error naming the tensor.
  * Unused extras (pooler, MLM heads, position_ids) are ignored, except the
  * pooler, which is kept so a saved model round-trips.
  */
-export function loadBertWeights(file: string, cfg: BertConfig): BertWeights {
+export function loadBertWeights(file: string, cfg: EncoderConfig, arch: Architecture): BertWeights {
   const raw = readSafetensors(file);
   const byName = new Map<string, RawTensor>();
-  for (const [name, t] of raw) byName.set(canonicalName(name), t);
+  for (const [name, t] of raw) byName.set(arch.toCanonical(name), t);
   const expected = expectedBertShapes(cfg);
   if (byName.has('pooler.dense.weight') && byName.has('pooler.dense.bias')) {
     expected.set('pooler.dense.weight', [cfg.hiddenSize, cfg.hiddenSize]);
@@ -81,13 +79,15 @@ export function loadBertWeights(file: string, cfg: BertConfig): BertWeights {
   try {
     for (const [name, shape] of expected) {
       let t = byName.get(name);
-      if (!t) throw new DistillError(`missing tensor "${name}" (expected shape ${JSON.stringify(shape)} for config.json)`, file);
-      if (t.dtype !== 'float32') throw new DistillError(`tensor "${name}" is ${t.dtype}, expected a float type`, file);
+      // Errors name the tensor as the family's checkpoint does, not by our canonical name.
+      const shown = arch.fromCanonical(name);
+      if (!t) throw new DistillError(`missing tensor "${shown}" (expected shape ${JSON.stringify(shape)} for config.json)`, file);
+      if (t.dtype !== 'float32') throw new DistillError(`tensor "${shown}" is ${t.dtype}, expected a float type`, file);
       if (isLinearWeight(name) && t.shape.length === 2) t = transpose2d(t);
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-        const shown = isLinearWeight(name) ? [...t.shape].reverse() : t.shape;
+        const has = isLinearWeight(name) ? [...t.shape].reverse() : t.shape;
         const want = isLinearWeight(name) ? [...shape].reverse() : shape;
-        throw new DistillError(`shape mismatch for tensor "${name}": file has ${JSON.stringify(shown)}, config.json implies ${JSON.stringify(want)}`, file);
+        throw new DistillError(`shape mismatch for tensor "${shown}": file has ${JSON.stringify(has)}, config.json implies ${JSON.stringify(want)}`, file);
       }
       weights.set(name, tf.tensor(t.data as Float32Array, shape, 'float32'));
     }
@@ -98,8 +98,8 @@ export function loadBertWeights(file: string, cfg: BertConfig): BertWeights {
   return weights;
 }
 
-/** Writes weights in the Hugging Face layout ([out, in] linears) that transformers loads. */
-export function saveBertWeights(file: string, weights: BertWeights): void {
+/** Writes weights in the Hugging Face layout ([out, in] linears, the family's names) that transformers loads. */
+export function saveBertWeights(file: string, weights: BertWeights, arch: Architecture): void {
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const [name, t] of weights) {
     let data = t.dataSync() as Float32Array;
@@ -109,7 +109,7 @@ export function saveBertWeights(file: string, weights: BertWeights): void {
       data = tr.data as Float32Array;
       shape = tr.shape;
     }
-    out.set(name, { shape, data: Float32Array.from(data) });
+    out.set(arch.fromCanonical(name), { shape, data: Float32Array.from(data) });
   }
   writeSafetensors(file, out);
 }

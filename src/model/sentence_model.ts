@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { BertConfig, bertConfigToJson, readBertConfig } from './bert_config';
+import { EncoderConfig, maxTokens } from './encoder_config';
+import { Architecture } from './architecture';
+import { ArchitectureRegistry, defaultArchitectures } from './architecture_registry';
 import { BertWeights, disposeWeights, loadBertWeights, saveBertWeights } from './bert_weights';
 import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './pooling';
 import { DenseConfig, denseConfigToJson, isDenseWeight, loadDenseWeights, parseDenseConfig, saveDenseWeights } from './dense';
@@ -13,10 +15,12 @@ import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
 import { DistillError } from '../util/errors';
 import { writeFileChecked } from '../util/atomic_write';
 
-/** A sentence-transformers model: BERT encoder, pooling, optional Dense modules, optional L2 normalisation. */
+/** A sentence-transformers model: a BERT-family encoder, pooling, optional Dense modules, optional L2 normalisation. */
 export interface SentenceModel {
   dir: string;
-  config: BertConfig;
+  config: EncoderConfig;
+  /** The family that read config.json and the weights, and writes them back under its own names. */
+  arch: Architecture;
   /** BERT weights, plus each Dense module's under `dense.<i>.` (model/dense). */
   weights: BertWeights;
   tokenizer: SentenceTokenizer;
@@ -85,7 +89,18 @@ function readSentenceConfig(dir: string): SentenceConfig {
   return fs.existsSync(file) ? parseSentenceConfig(readJson(file), file) : emptySentenceConfig();
 }
 
-function readMaxSeqLength(dir: string, cfg: BertConfig): number {
+/** config.json read by the family its model_type names. */
+function readEncoderConfig(dir: string, architectures: ArchitectureRegistry): { config: EncoderConfig; arch: Architecture } {
+  const file = path.join(dir, 'config.json');
+  if (!fs.existsSync(file)) {
+    throw new DistillError('missing config.json; expected a Hugging Face / sentence-transformers model folder', dir);
+  }
+  const raw = readJson(file);
+  const arch = architectures.forModelType(raw.model_type, file);
+  return { config: arch.parseConfig(raw, file), arch };
+}
+
+function readMaxSeqLength(dir: string, cfg: EncoderConfig): number {
   const st = path.join(dir, 'sentence_bert_config.json');
   const tk = path.join(dir, 'tokenizer_config.json');
   let max: number | undefined;
@@ -94,14 +109,19 @@ function readMaxSeqLength(dir: string, cfg: BertConfig): number {
     const m = readJson(tk).model_max_length;
     if (typeof m === 'number' && m < 1e6) max = m;
   }
-  return Math.min(max ?? cfg.maxPositionEmbeddings, cfg.maxPositionEmbeddings);
+  return Math.min(max ?? maxTokens(cfg), maxTokens(cfg));
 }
 
-export function loadSentenceModel(dir: string): SentenceModel {
+export interface LoadOptions {
+  /** Encoder families to read config.json with; default the built-in ones. */
+  architectures?: ArchitectureRegistry;
+}
+
+export function loadSentenceModel(dir: string, opts: LoadOptions = {}): SentenceModel {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
     throw new DistillError('model folder does not exist; expected a folder with config.json and model.safetensors', dir);
   }
-  const config = readBertConfig(dir);
+  const { config, arch } = readEncoderConfig(dir, opts.architectures ?? defaultArchitectures());
   const weightsFile = path.join(dir, 'model.safetensors');
   if (!fs.existsSync(weightsFile)) {
     const bin = fs.existsSync(path.join(dir, 'pytorch_model.bin'));
@@ -119,7 +139,7 @@ export function loadSentenceModel(dir: string): SentenceModel {
   if (tokenizer.vocabSize > config.vocabSize) {
     throw new DistillError(`tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocabSize}`, dir);
   }
-  const weights = loadBertWeights(weightsFile, config);
+  const weights = loadBertWeights(weightsFile, config, arch);
   try {
     dense.forEach((d, i) => loadDenseWeights(d.dir, d.config, i).forEach((t, k) => weights.set(k, t)));
   } catch (e) {
@@ -127,7 +147,7 @@ export function loadSentenceModel(dir: string): SentenceModel {
     throw e;
   }
   return {
-    dir, config, weights, tokenizer, pooling, dense: dense.map((d) => d.config), normalize, sentenceConfig,
+    dir, config, arch, weights, tokenizer, pooling, dense: dense.map((d) => d.config), normalize, sentenceConfig,
     maxSeqLength: readMaxSeqLength(dir, config), stats: { sentencesEncoded: 0 },
   };
 }
@@ -140,8 +160,8 @@ export function loadSentenceModel(dir: string): SentenceModel {
  */
 export function saveSentenceModel(model: SentenceModel, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  writeFileChecked(path.join(dir, 'config.json'), JSON.stringify(bertConfigToJson(model.config), null, 2));
-  saveBertWeights(path.join(dir, 'model.safetensors'), new Map([...model.weights].filter(([k]) => !isDenseWeight(k))));
+  writeFileChecked(path.join(dir, 'config.json'), JSON.stringify(model.arch.configToJson(model.config), null, 2));
+  saveBertWeights(path.join(dir, 'model.safetensors'), new Map([...model.weights].filter(([k]) => !isDenseWeight(k))), model.arch);
   for (const f of TOKENIZER_FILES) {
     const src = path.join(model.dir, f);
     if (fs.existsSync(src) && path.resolve(src) !== path.resolve(dir, f)) fs.copyFileSync(src, path.join(dir, f));

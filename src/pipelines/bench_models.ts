@@ -4,10 +4,12 @@ import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { buildBertOnnx } from '../export/bert_onnx';
+import { onnxFeeds } from '../export/onnx_feeds';
 import { embedBatch } from '../model/sentence_encoder';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { resolveModel } from '../hub/resolve_model';
 import { Rng } from '../util/rng';
+import { maxTokens } from '../model/encoder_config';
 
 export const RUNTIMES = ['tfjs', 'onnx'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -48,7 +50,7 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
   for (const dir of dirs) {
     const model = loadSentenceModel((await resolveModel(dir, { where: '--model' })).dir);
     try {
-      const seq = Math.min(o.seq, model.config.maxPositionEmbeddings);
+      const seq = Math.min(o.seq, maxTokens(model.config));
       const b1 = syntheticBatch(model, 1, seq, rng);
       const bn = syntheticBatch(model, o.batch, seq, rng);
       let run: (b: TokenizedBatch) => Promise<void>;
@@ -63,9 +65,8 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bench-')), 'model.onnx');
         fs.writeFileSync(file, buildBertOnnx(model, { opset: 17 }).bytes);
         const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all' });
-        const t = (a: Int32Array, b: TokenizedBatch) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [b.batch, b.seqLen]);
         run = async (b) => {
-          await session.run({ input_ids: t(b.inputIds, b), attention_mask: t(b.attentionMask, b), token_type_ids: t(b.tokenTypeIds, b) });
+          await session.run(onnxFeeds(session.inputNames, b));
         };
         release = async () => {
           await session.release();

@@ -51,13 +51,17 @@ function checkModel(model: SentenceModel, ref: Reference, label: string) {
   });
 }
 
-describe('BERT layers on tiny random models vs PyTorch transformers', () => {
+describe('BERT-family layers on tiny random models vs PyTorch transformers', () => {
   let gelu: { model: SentenceModel; ref: Reference };
   let relu: { model: SentenceModel; ref: Reference };
+  let roberta: { model: SentenceModel; ref: Reference };
+  let xlmr: { model: SentenceModel; ref: Reference };
   before(async () => {
     await selectBackend('tensorflow');
     gelu = makeTiny(['--seed', '1']);
     relu = makeTiny(['--seed', '2', '--act', 'relu', '--layers', '3', '--heads', '2']);
+    roberta = makeTiny(['--seed', '3', '--arch', 'roberta']);
+    xlmr = makeTiny(['--seed', '4', '--arch', 'xlm-roberta', '--layers', '3']);
   });
   for (const backend of ['tensorflow', 'cpu']) {
     test(`embeddings, attention, GELU FFN, LayerNorm and pooling match on ${backend}`, async () => {
@@ -66,7 +70,22 @@ describe('BERT layers on tiny random models vs PyTorch transformers', () => {
       checkModel(relu.model, relu.ref, `${backend}/relu`);
       await tf.setBackend('tensorflow');
     });
+    test(`RoBERTa and XLM-R (positions after padding_idx, one token type) match on ${backend}`, async () => {
+      await tf.setBackend(backend);
+      assert.equal(roberta.model.config.family, 'roberta');
+      assert.equal(xlmr.model.config.modelType, 'xlm-roberta');
+      // Padding must sit at padding_idx 1 and tokens start at 2, or the reference would differ at every position.
+      assert.equal(roberta.ref.input_ids[2][6], 1);
+      checkModel(roberta.model, roberta.ref, `${backend}/roberta`);
+      checkModel(xlmr.model, xlmr.ref, `${backend}/xlm-roberta`);
+      await tf.setBackend('tensorflow');
+    });
   }
+  test('RoBERTa holds 512 tokens in its 514 positions; a student keeps the family and saves under it', () => {
+    assert.equal(roberta.model.maxSeqLength, 64);
+    assert.deepEqual(roberta.model.arch.configToJson(roberta.model.config).architectures, ['RobertaModel']);
+    assert.deepEqual(xlmr.model.arch.configToJson(xlmr.model.config).architectures, ['XLMRobertaModel']);
+  });
   test('a masked-out padding token does not change the real tokens (batch vs single)', () => {
     tf.tidy(() => {
       const ids = gelu.ref.input_ids;

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
+import { onnxFeeds } from '../../src/export/onnx_feeds';
 import { selectBackend } from '../../src/backend/select_backend';
 import { disposeSentenceModel, loadSentenceModel, saveSentenceModel } from '../../src/model/sentence_model';
 import { encodeSentences } from '../../src/model/sentence_encoder';
@@ -109,8 +110,7 @@ describe('sentence-transformers folders of every format', () => {
       const s = await ort.InferenceSession.create(path.join(out, 'onnx', 'model.onnx'));
       assert.deepEqual(s.outputNames, ['token_embeddings', 'sentence_embedding', 'last_hidden_state']);
       const b = tokenizeBatch(m.tokenizer, SENTENCES, m.maxSeqLength);
-      const t = (a: Int32Array) => new ort.Tensor('int64', BigInt64Array.from(a, (x) => BigInt(x)), [b.batch, b.seqLen]);
-      const r = await s.run({ input_ids: t(b.inputIds), attention_mask: t(b.attentionMask), token_type_ids: t(b.tokenTypeIds) });
+      const r = await s.run(onnxFeeds(s.inputNames, b));
       assert.deepEqual(r.last_hidden_state.dims, [b.batch, b.seqLen, 32]);
       assert.equal(maxAbsDiff(r.last_hidden_state.data as Float32Array, r.token_embeddings.data as Float32Array), 0);
       await s.release();
