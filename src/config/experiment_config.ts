@@ -31,6 +31,12 @@ export interface TeacherSpec {
 }
 
 export interface StudentSpec {
+  /**
+   * Where the student's layers, embeddings and tokenizer come from: a model
+   * folder or Hub id (another family and tokenizer than the teacher's is fine
+   * for embedding-level losses). Default: the teacher.
+   */
+  model?: string;
   /** Keep these teacher layers (0-based), or this many chosen uniformly; with hidden_size, the layer count of a fresh encoder. */
   layers: number | number[];
   /** A fresh, randomly initialised encoder of this width instead of a teacher layer subset. */

@@ -76,6 +76,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
     s.fail('layers', `must be a layer count (e.g. 3) or a list of 0-based teacher layers (e.g. [0, 2, 4]); got ${JSON.stringify(layersRaw)}`);
   }
   const student = {
+    model: s.optStr('model'),
     layers: layersRaw as number | number[],
     max_seq_length: s.optNum('max_seq_length', { min: 2, int: true }),
     hidden_size: s.optNum('hidden_size', { min: 1, int: true }),

@@ -8,8 +8,10 @@ import { chooseLayers } from './layer_choice';
 
 export interface Student {
   model: SentenceModel;
-  /** Teacher layer index of each student layer; null for a fresh encoder. */
+  /** Layer index, in the model it was cut from, of each student layer; null for a fresh encoder. */
   keptLayers: number[] | null;
+  /** Layer count of the model the student was cut from (the teacher, or student.model). */
+  sourceLayers: number;
   /** Trainable weights, keyed like the model's weights (Hugging Face names). */
   variables: Map<string, tf.Variable>;
 }
@@ -37,7 +39,7 @@ export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 4
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
   const config = { ...teacher.config, numHiddenLayers: kept.length, extra: { ...teacher.config.extra, num_hidden_layers: kept.length } };
-  return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: kept, variables };
+  return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: kept, sourceLayers: teacher.config.numHiddenLayers, variables };
 }
 
 function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: number, seed: number): Student {
@@ -63,17 +65,18 @@ function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: n
   }
   const pooling = { ...teacher.pooling, dimension: H };
   // The teacher's Dense modules take its width; a fresh student of another width starts without them.
-  return { model: { ...teacher, config, pooling, dense: [], weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: null, variables };
+  return { model: { ...teacher, config, pooling, dense: [], weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: null, sourceLayers: teacher.config.numHiddenLayers, variables };
 }
 
-/** The table printed at start: which teacher layer each student layer came from. */
-export function layerTable(student: Student, teacherLayers: number): string {
+/** The table printed at start: which layer of its source (`teacher`, or student.model's name) each student layer came from. */
+export function layerTable(student: Student, source = 'teacher'): string {
   const params = [...student.variables.values()].reduce((a, v) => a + v.size, 0);
   const c = student.model.config;
   if (!student.keptLayers) {
     return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init)`;
   }
-  const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  teacher layer ${t}`);
-  const dense = student.model.dense.map((d, i) => `  Dense ${i} (${d.inFeatures}->${d.outFeatures})  <-  teacher Dense ${i}`);
-  return [`student: ${student.keptLayers.length} of ${teacherLayers} teacher layers, ${(params / 1e6).toFixed(1)}M parameters`, '  embeddings       <-  teacher embeddings', ...rows, ...dense].join('\n');
+  const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  ${source} layer ${t}`);
+  const dense = student.model.dense.map((d, i) => `  Dense ${i} (${d.inFeatures}->${d.outFeatures})  <-  ${source} Dense ${i}`);
+  const head = `student (${c.modelType}): ${student.keptLayers.length} of ${student.sourceLayers} ${source} layers, ${(params / 1e6).toFixed(1)}M parameters`;
+  return [head, `  embeddings       <-  ${source} embeddings`, ...rows, ...dense].join('\n');
 }

@@ -23,14 +23,23 @@ export interface RunModels {
  * trainer, checked against the data kind and each other. A failure part-way
  * disposes what was already built.
  */
-/** `teacherDir`: where cfg.teacher.model was resolved to (a Hub id's snapshot folder). */
-export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, teacherDir = cfg.teacher.model): RunModels {
+/** Where the config's model names were resolved to (a Hub id's snapshot folder); default the names themselves. */
+export interface ModelDirs {
+  teacher?: string;
+  /** cfg.student.model's folder; absent: the student is built from the teacher. */
+  student?: string;
+}
+
+export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, dirs: ModelDirs = {}): RunModels {
   const owned: Array<() => void> = [];
   const dispose = () => owned.splice(0).reverse().forEach((f) => f());
   try {
-    const teacher = loadSentenceModel(teacherDir);
+    const teacher = loadSentenceModel(dirs.teacher ?? cfg.teacher.model);
     owned.push(() => disposeSentenceModel(teacher));
-    const student = buildStudent(teacher, cfg.student, cfg.seed);
+    const studentDir = dirs.student ?? cfg.student.model;
+    const base = studentDir ? loadSentenceModel(studentDir) : teacher;
+    if (base !== teacher) owned.push(() => disposeSentenceModel(base));
+    const student = buildStudent(base, cfg.student, cfg.seed);
     owned.push(() => tf.dispose([...student.variables.values()]));
     const sm = student.model.config;
     const losses = buildLosses(cfg.losses, {
@@ -38,7 +47,8 @@ export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, te
       studentLayers: sm.numHiddenLayers, teacherLayers: teacher.config.numHiddenLayers,
       studentHidden: sm.hiddenSize, teacherHidden: teacher.config.hiddenSize,
       studentHeads: sm.numAttentionHeads, teacherHeads: teacher.config.numAttentionHeads,
-      keptLayers: student.keptLayers ?? undefined,
+      // Kept layers index the teacher's only when the student was cut from it.
+      keptLayers: base === teacher ? student.keptLayers ?? undefined : undefined,
     }, registry);
     owned.push(() => losses.forEach((l) => tf.dispose([...l.loss.params.values()])));
     checkLossesFitData(cfg, losses, student, teacher);
@@ -61,7 +71,8 @@ function checkLossesFitData(cfg: ExperimentConfig, losses: WeightedLoss[], stude
       ? `margin_mse trains on (query, positive, negative) rows; data.train.kind is "${cfg.data.train.kind}", expected "triplets"`
       : 'data.train.kind "triplets" needs a triplet loss (margin_mse) in losses', 'data.train.kind');
   }
-  if (losses.some((l) => l.loss.needs.teacherLive) && student.model.tokenizer.fingerprint() !== teacher.tokenizer.fingerprint()) {
-    throw new DistillError('layer-wise losses run teacher and student on the same token ids, but their tokenizers differ', 'losses');
+  const live = cfg.losses.filter((_, i) => losses[i].loss.needs.teacherLive).map((l) => l.name);
+  if (live.length && student.model.tokenizer.fingerprint() !== teacher.tokenizer.fingerprint()) {
+    throw new DistillError(`layer-wise losses (${live.join(', ')}) run teacher and student on the same token ids, but the student's tokenizer (${student.model.dir}) differs from the teacher's (${teacher.dir}); across tokenizers use embedding-level losses (mse, cosine, ibkd, margin_mse)`, 'losses');
   }
 }

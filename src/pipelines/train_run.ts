@@ -81,7 +81,8 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   let teacher: ResolvedModel;
   try {
     teacher = await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet });
-    models = loadRunModels(cfg, opts.registries?.losses, teacher.dir);
+    const studentBase = cfg.student.model ? await resolveModel(cfg.student.model, { where: 'student.model', quiet: opts.quiet }) : undefined;
+    models = loadRunModels(cfg, opts.registries?.losses, { teacher: teacher.dir, student: studentBase?.dir });
   } catch (e) {
     folder.close();
     throw e;
@@ -159,8 +160,8 @@ function teacherRecord(cfg: ExperimentConfig, t: ResolvedModel): Record<string, 
 
 function logModels(cfg: ExperimentConfig, m: RunModels, tm: ResolvedModel, log: (l: string) => void): void {
   const t = m.teacher;
-  log(`teacher: ${cfg.teacher.model}${tm.hub ? ` (commit ${tm.hub.commit})` : ''} (${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
-  log(layerTable(m.student, t.config.numHiddenLayers));
+  log(`teacher: ${cfg.teacher.model}${tm.hub ? ` (commit ${tm.hub.commit})` : ''} (${t.config.modelType}, ${t.config.numHiddenLayers} layers, ${t.config.hiddenSize} wide, pooling ${t.pooling.modes.join('+')}${t.normalize ? ' + normalize' : ''})`);
+  log(layerTable(m.student, cfg.student.model ? `student.model (${cfg.student.model})` : 'teacher'));
   for (const l of m.losses) for (const [k, p] of l.loss.params) log(`  loss head ${k}: ${JSON.stringify(p.shape)}`);
 }
 
