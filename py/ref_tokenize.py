@@ -30,4 +30,4 @@ kw = dict(truncation=True, max_length=a.max_length) if a.max_length else {}
 with open(a.output, "w", encoding="utf-8") as out:
     for s in lines:
         e = tok(s, **kw)
-        out.write(json.dumps({"ids": e["input_ids"], "type_ids": e["token_type_ids"]}) + "\n")
+        out.write(json.dumps({"ids": e["input_ids"], "type_ids": e.get("token_type_ids")}) + "\n")
