@@ -1,4 +1,4 @@
-"""A tiny random encoder (BERT, RoBERTa, XLM-R) in sentence-transformers layout plus PyTorch reference outputs.
+"""A tiny random encoder (BERT, RoBERTa, XLM-R, DistilBERT) in sentence-transformers layout plus PyTorch reference outputs.
 
 The TypeScript layer tests load the folder, run the same ids, and compare every
 hidden state, attention map and pooled output against reference.json.
@@ -14,7 +14,8 @@ p.add_argument("--layers", type=int, default=2)
 p.add_argument("--heads", type=int, default=4)
 p.add_argument("--intermediate", type=int, default=64)
 p.add_argument("--act", default="gelu")
-p.add_argument("--arch", default="bert", choices=["bert", "roberta", "xlm-roberta"])
+p.add_argument("--arch", default="bert", choices=["bert", "roberta", "xlm-roberta", "distilbert"])
+p.add_argument("--sinusoidal", action="store_true", help="DistilBERT: sinusoidal_pos_embds")
 a = p.parse_args()
 
 import torch
@@ -28,15 +29,23 @@ FAMILY = {
     "roberta": (transformers.RobertaConfig, transformers.RobertaModel, 1, 1, 2),
     "xlm-roberta": (transformers.XLMRobertaConfig, transformers.XLMRobertaModel, 1, 1, 2),
 }
-Config, Model, pad, n_types, pos_offset = FAMILY[a.arch]
-cfg = Config(vocab_size=len(vocab), hidden_size=a.hidden, num_hidden_layers=a.layers,
-             num_attention_heads=a.heads, intermediate_size=a.intermediate, max_position_embeddings=64 + pos_offset,
-             type_vocab_size=n_types, hidden_act=a.act, pad_token_id=pad, attn_implementation="eager")
-model = Model(cfg, add_pooling_layer=True).eval()
+if a.arch == "distilbert":
+    # Own config keys, no token types and no pooler.
+    pad, n_types = 0, 0
+    cfg = transformers.DistilBertConfig(vocab_size=len(vocab), dim=a.hidden, n_layers=a.layers, n_heads=a.heads,
+                                        hidden_dim=a.intermediate, max_position_embeddings=64, activation=a.act,
+                                        pad_token_id=pad, sinusoidal_pos_embds=a.sinusoidal, attn_implementation="eager")
+    model = transformers.DistilBertModel(cfg).eval()
+else:
+    Config, Model, pad, n_types, pos_offset = FAMILY[a.arch]
+    cfg = Config(vocab_size=len(vocab), hidden_size=a.hidden, num_hidden_layers=a.layers,
+                 num_attention_heads=a.heads, intermediate_size=a.intermediate, max_position_embeddings=64 + pos_offset,
+                 type_vocab_size=n_types, hidden_act=a.act, pad_token_id=pad, attn_implementation="eager")
+    model = Model(cfg, add_pooling_layer=True).eval()
 # Random init has LayerNorm = identity and zero biases; perturb them so the test sees them.
 with torch.no_grad():
     for n, prm in model.named_parameters():
-        if "LayerNorm" in n or n.endswith("bias"):
+        if "LayerNorm" in n or "layer_norm" in n or n.endswith("bias"):
             prm.add_(torch.randn_like(prm) * 0.1)
 os.makedirs(a.out, exist_ok=True)
 model.save_pretrained(a.out, safe_serialization=True)
@@ -57,11 +66,12 @@ for b, n in enumerate(lengths):
 types = np.zeros((B, L), dtype=np.int64)
 if n_types > 1:
     types[0, 4:] = 1
+type_kw = {"token_type_ids": torch.tensor(types)} if n_types else {}
 with torch.no_grad():
-    out = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask), token_type_ids=torch.tensor(types),
+    out = model(input_ids=torch.tensor(ids), attention_mask=torch.tensor(mask), **type_kw,
                 output_hidden_states=True, output_attentions=True)
 h = out.last_hidden_state
-pooler = out.pooler_output
+pooler = getattr(out, "pooler_output", None)
 m = torch.tensor(mask, dtype=torch.float32).unsqueeze(-1)
 mean = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
 mx = (h + (1 - m) * -1e9).max(1).values
@@ -71,6 +81,6 @@ ref = {
     "attentions": [t.tolist() for t in out.attentions],
     "mean": mean.tolist(), "cls": h[:, 0].tolist(), "max": mx.tolist(),
     "mean_normalized": torch.nn.functional.normalize(mean, dim=-1).tolist(),
-    "pooler": pooler.tolist(),
+    "pooler": None if pooler is None else pooler.tolist(),
 }
 json.dump(ref, open(os.path.join(a.out, "reference.json"), "w"))

@@ -38,7 +38,8 @@ export function buildStudent(teacher: SentenceModel, spec: StudentSpec, seed = 4
   kept.forEach((t, s) => {
     for (const name of teacher.weights.keys()) if (name.startsWith(layerPrefix(t))) add(layerPrefix(s) + name.slice(layerPrefix(t).length), name);
   });
-  const config = { ...teacher.config, numHiddenLayers: kept.length, extra: { ...teacher.config.extra, num_hidden_layers: kept.length } };
+  // The layer count lives in numHiddenLayers only: each family's configToJson writes it under its own key (n_layers, num_hidden_layers).
+  const config = { ...teacher.config, numHiddenLayers: kept.length };
   return { model: { ...teacher, config, weights: new Map(variables) as BertWeights, maxSeqLength, stats: { sentencesEncoded: 0 } }, keptLayers: kept, sourceLayers: teacher.config.numHiddenLayers, variables };
 }
 
@@ -56,10 +57,14 @@ function freshStudent(teacher: SentenceModel, spec: StudentSpec, maxSeqLength: n
     extra: { ...teacher.config.extra },
   };
   const variables = new Map<string, tf.Variable>();
+  // Tables the family fixes instead of drawing (DistilBERT's sinusoidal positions). They stay trainable, as
+  // transformers 5 leaves them (4.x froze them); the checkpoint holds the table either way.
+  const fixed = teacher.arch.fixedInit?.(config) ?? new Map<string, Float32Array>();
   let i = 0;
   for (const [name, shape] of expectedBertShapes(config)) {
     // BERT init (transformers _init_weights): normal(0, 0.02) weights, LayerNorm 1 / 0, zero biases.
-    const init = name.endsWith('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02, 'float32', seed + i++);
+    const init = fixed.has(name) ? tf.tensor(fixed.get(name)!, shape, 'float32')
+      : name.endsWith('LayerNorm.weight') ? tf.ones(shape) : name.endsWith('.bias') ? tf.zeros(shape) : tf.randomNormal(shape, 0, 0.02, 'float32', seed + i++);
     variables.set(name, tf.variable(init, true));
     init.dispose();
   }
@@ -73,7 +78,8 @@ export function layerTable(student: Student, source = 'teacher'): string {
   const params = [...student.variables.values()].reduce((a, v) => a + v.size, 0);
   const c = student.model.config;
   if (!student.keptLayers) {
-    return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init)`;
+    const fixed = [...(student.model.arch.fixedInit?.(c).keys() ?? [])].map((n) => `; ${n} from the ${c.family} formula`).join('');
+    return `student: fresh encoder, ${c.numHiddenLayers} layers x ${c.hiddenSize} wide, ${c.numAttentionHeads} heads, FFN ${c.intermediateSize}, ${(params / 1e6).toFixed(1)}M parameters (random BERT init${fixed})`;
   }
   const rows = student.keptLayers.map((t, s) => `  student layer ${s}  <-  ${source} layer ${t}`);
   const dense = student.model.dense.map((d, i) => `  Dense ${i} (${d.inFeatures}->${d.outFeatures})  <-  ${source} Dense ${i}`);

@@ -19,4 +19,9 @@ export interface Architecture {
   toCanonical(name: string): string;
   /** Our canonical name back to this family's, for saving. */
   fromCanonical(name: string): string;
+  /**
+   * Canonical weights a fresh model of this family starts with fixed values
+   * rather than random init (DistilBERT's sinusoidal position table).
+   */
+  fixedInit?(cfg: EncoderConfig): Map<string, Float32Array>;
 }
