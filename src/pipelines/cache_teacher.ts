@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { loadDataset, recordTexts, ReadStats } from '../data/read_dataset';
-import { readEmbeddingTable } from '../teacher/embedding_table';
+import { mergeShards, readShard, shardFile, shardOf } from '../teacher/teacher_shards';
 import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherFingerprint } from '../teacher/teacher_fingerprint';
@@ -14,9 +14,15 @@ import { DistillError } from '../util/errors';
 import { resolveModel } from '../hub/resolve_model';
 import { Progress } from '../util/progress';
 
+export { shardOf };
+
 export interface CacheTeacherOptions {
-  /** Compute only shard i of n (by sentence key), into its own file. */
-  shard?: { index: number; count: number };
+  /**
+   * Compute only shard i of n (by sentence key), into its own file. `task`:
+   * the scheduler task this process runs as (scheduler_shard.ts), so a retry
+   * on another host takes over the lock its killed earlier attempt left.
+   */
+  shard?: { index: number; count: number; task?: string };
   /** Check that shards 0..n-1 are all present and complete, then fold them into the cache. */
   merge?: number;
   quiet?: boolean;
@@ -36,6 +42,9 @@ export interface CacheTeacherSummary {
   shard?: string;
   shardFile?: string;
   merged?: number;
+  /** --merge: rows the merge added to the cache, and shards a previous merge had folded in already. */
+  added?: number;
+  alreadyMerged?: number;
   read: ReadStats;
 }
 
@@ -45,14 +54,6 @@ export function parseShard(s: string): { index: number; count: number } {
   const count = m ? Number(m[2]) : NaN;
   if (!m || count < 1 || index >= count) throw new DistillError(`--shard "${s}": expected i/N with 0 <= i < N, e.g. 0/4`);
   return { index, count };
-}
-
-export function shardOf(key: string, count: number): number {
-  return parseInt(key.slice(0, 8), 16) % count;
-}
-
-function shardFile(dir: string, index: number, count: number): string {
-  return path.join(dir, `shard-${String(index).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.arrow`);
 }
 
 /** Distinct training sentences (normalised, as keyed) of the config's train set. */
@@ -85,13 +86,16 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
   try {
     const cache = openTeacherCache(cfg, model);
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };
-    if (opts.merge !== undefined) return { ...base, ...merge(cache, sentences, opts.merge), seconds: (performance.now() - t0) / 1000 };
+    const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+    if (opts.merge !== undefined) {
+      const m = mergeShards(cache, sentences.map(sentenceKey), opts.merge, log);
+      return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, seconds: (performance.now() - t0) / 1000 };
+    }
     const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
     const onProgress = (d: number, total: number) => {
       progress.setTotal(total);
       progress.update(d);
     };
-    const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
     if (!opts.shard) {
       const before = model.stats.sentencesEncoded;
       const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log });
@@ -110,7 +114,7 @@ type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed'
  * that file. Two runs of the same shard: the second waits for the first and
  * reuses its file.
  */
-async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: { index: number; count: number },
+async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: NonNullable<CacheTeacherOptions['shard']>,
   onProgress: (d: number, total: number) => void, log: (line: string) => void): Promise<ShardResult> {
   const before = model.stats.sentencesEncoded;
   const { index, count } = shard;
@@ -118,11 +122,11 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
   const file = shardFile(cache.dir, index, count);
   const existed = fs.existsSync(file);
   const lock = await FileLock.acquireWhenFree(`${file}.lock`, {
-    what: `teacher cache shard ${index}/${count}`, where: cache.dir, log,
-    onWait: (h) => log(`teacher cache: waiting for process ${h.pid}, which is writing shard ${index}/${count} (since ${h.started})`),
+    what: `teacher cache shard ${index}/${count}`, where: cache.dir, log, task: shard.task,
+    onWait: (h) => log(`teacher cache: waiting for process ${h.pid} on ${h.hostname}, which is writing shard ${index}/${count} (since ${h.started})`),
   });
   try {
-    if (shardComplete(file, mine, cache.fingerprint)) {
+    if (shardComplete(file, cache, index, count, mine, log)) {
       const reused = existed ? { cached: mine.length, byOthers: 0 } : { cached: 0, byOthers: mine.length };
       return { sentences: mine.length, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
     }
@@ -143,52 +147,19 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
   }
 }
 
-/** A shard file another process finished while this one waited: complete, of this teacher, holding every sentence of the shard. */
-function shardComplete(file: string, mine: string[], fingerprint: string): boolean {
+/**
+ * A shard file another process (or an earlier attempt of this array task)
+ * finished: trusted only if it passes every check merge makes. A file that
+ * fails them is named in a log line and recomputed.
+ */
+function shardComplete(file: string, cache: TeacherCache, index: number, count: number, mine: string[], log: (line: string) => void): boolean {
   if (!fs.existsSync(file)) return false;
-  const t = readEmbeddingTable(file);
-  const have = new Set(t.keys);
-  return t.metadata.complete === 'true' && t.metadata.fingerprint === fingerprint && mine.every((s) => have.has(sentenceKey(s)));
-}
-
-/** Checks every shard is present, whole and covers its sentences, then writes them as one cache part. */
-function merge(cache: TeacherCache, sentences: string[], count: number): Omit<CacheTeacherSummary, 'cacheDir' | 'fingerprint' | 'read' | 'seconds'> {
-  const expected = new Map<number, Set<string>>();
-  for (const s of sentences) {
-    const k = sentenceKey(s);
-    const sh = shardOf(k, count);
-    if (!expected.has(sh)) expected.set(sh, new Set());
-    expected.get(sh)!.add(k);
+  try {
+    readShard(file, cache, index, count, mine.map(sentenceKey));
+    return true;
+  } catch (e) {
+    if (!(e instanceof DistillError)) throw e;
+    log(`${e.message.split('; recompute it')[0]}; recomputing it`);
+    return false;
   }
-  const missing: number[] = [];
-  for (let i = 0; i < count; i++) if (!fs.existsSync(shardFile(cache.dir, i, count))) missing.push(i);
-  if (missing.length) throw new DistillError(`cannot merge: shard(s) ${missing.join(', ')} of ${count} are missing (run cache-teacher --shard i/${count} for each)`, cache.dir);
-  const keys: string[] = [];
-  const parts: Float32Array[] = [];
-  for (let i = 0; i < count; i++) {
-    const file = shardFile(cache.dir, i, count);
-    const t = readEmbeddingTable(file);
-    if (t.metadata.complete !== 'true' || t.metadata.shard !== String(i) || t.metadata.of !== String(count) || t.metadata.fingerprint !== cache.fingerprint) {
-      throw new DistillError(`shard metadata ${JSON.stringify(t.metadata)} does not match shard ${i}/${count} of teacher ${cache.fingerprint}`, file);
-    }
-    const want = expected.get(i) ?? new Set<string>();
-    const have = new Set(t.keys);
-    const absent = [...want].filter((k) => !have.has(k)).length;
-    if (absent) throw new DistillError(`shard ${i}/${count} lacks ${absent} of its ${want.size} sentences (stale shard from another dataset?); recompute it`, file);
-    // Rows the cache already holds are not written twice.
-    t.keys.forEach((k, r) => {
-      if (cache.has(k)) return;
-      keys.push(k);
-      parts.push(t.embeddings.subarray(r * t.dim, (r + 1) * t.dim));
-    });
-  }
-  const all = new Float32Array(keys.length * cache.dim);
-  let o = 0;
-  for (const p of parts) {
-    all.set(p, o);
-    o += p.length;
-  }
-  cache.add(keys, all, `part-merged-${count}-${Date.now()}.arrow`);
-  for (let i = 0; i < count; i++) fs.rmSync(shardFile(cache.dir, i, count));
-  return { sentences: sentences.length, cached: cache.size, computed: 0, merged: count };
 }

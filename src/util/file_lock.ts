@@ -10,6 +10,8 @@ export interface LockHolder {
   /** ISO time the lock was taken. */
   started: string;
   command: string;
+  /** The scheduler task (e.g. "slurm 4242_3") the holder ran as, when it ran as one. */
+  task?: string;
 }
 
 export interface LockOptions {
@@ -19,6 +21,12 @@ export interface LockOptions {
   where?: string;
   /** Where taking over a dead process's lock is reported. */
   log?: (line: string) => void;
+  /**
+   * The scheduler task this process runs as, stable across its retries
+   * ("slurm 4242_3"). A scheduler runs one attempt of a task at a time, so a
+   * lock held by this task on another host is an earlier attempt, dead.
+   */
+  task?: string;
 }
 
 /** A lock file that is still empty this long after it was created belongs to a process that died between create and write. */
@@ -32,7 +40,8 @@ const MAX_TRIES = 200;
  * {pid, hostname, started, command}. Only the process that created it holds
  * it; `release` (and, failing that, process exit) removes it. A lock whose
  * holder is dead (same host, no such pid) is taken over with a message; a
- * lock from another host is never judged dead, since its pid means nothing here.
+ * lock from another host is never judged dead, since its pid means nothing
+ * here, unless it was taken by an earlier attempt of this scheduler task.
  */
 export class FileLock {
   private held = true;
@@ -52,7 +61,7 @@ export class FileLock {
 
   /** Takes the lock, or returns its live holder without waiting. */
   static tryAcquire(file: string, opts: LockOptions): FileLock | LockHolder {
-    const me: LockHolder = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString(), command: commandLine() };
+    const me: LockHolder = { pid: process.pid, hostname: os.hostname(), started: new Date().toISOString(), command: commandLine(), ...(opts.task ? { task: opts.task } : {}) };
     const text = JSON.stringify(me) + '\n';
     for (let i = 0; i < MAX_TRIES; i++) {
       if (createExclusive(file, text)) return new FileLock(file, me, text);
@@ -62,7 +71,7 @@ export class FileLock {
         sleepSync(20); // its creator is writing it right now
         continue;
       }
-      const stale = staleReason(seen.holder);
+      const stale = staleReason(seen.holder, opts.task);
       if (stale === undefined) return seen.holder!;
       if (removeIfUnchanged(file, seen.text)) opts.log?.(`${opts.where ?? file}: taking over the ${opts.what} lock of ${stale}`);
       else sleepSync(10);
@@ -148,9 +157,11 @@ function readLock(file: string): { text: string; holder?: LockHolder; mtimeMs: n
 }
 
 /** Why the holder is gone ("process 123 (since ..., cmd), which is no longer running"), or undefined while it may be alive. */
-function staleReason(h: LockHolder | undefined): string | undefined {
+function staleReason(h: LockHolder | undefined, task: string | undefined): string | undefined {
   if (!h) return 'a process that died while taking it (the lock file is empty or unreadable)';
-  if (h.hostname !== os.hostname()) return undefined;
+  if (h.hostname !== os.hostname()) {
+    return task !== undefined && h.task === task ? `process ${h.pid} on ${h.hostname} (since ${h.started}), an earlier attempt of scheduler task ${task}` : undefined;
+  }
   const who = `process ${h.pid} (since ${h.started}, ${h.command})`;
   if (h.pid === process.pid) {
     // Our own pid: either this process holds it, or an earlier process with the same pid (a restarted container) died holding it.

@@ -102,6 +102,20 @@ describe('FileLock', () => {
     assert.throws(() => FileLock.acquire(file, { what: 'x' }), /in use by process \d+ on elsewhere since 2026-01-02T03:04:05\.000Z \(distill train --config old\.yaml\).*cannot check another host/);
   });
 
+  test('a lock another host took as the same scheduler task is an earlier attempt of it: taken over; another task\'s is not', () => {
+    const file = path.join(tmpDir(), 'shard.lock');
+    fs.writeFileSync(file, holder(4242, { hostname: 'node-07', task: 'slurm 5000_1' }));
+    // Another task (or none) cannot judge a process on node-07.
+    assert.throws(() => FileLock.acquire(file, { what: 'shard 1/3', task: 'slurm 5000_2' }), /in use by process 4242 on node-07/);
+    assert.throws(() => FileLock.acquire(file, { what: 'shard 1/3' }), /in use by process 4242 on node-07/);
+    // Slurm runs one attempt of task 5000_1 at a time: a requeued attempt on node-12 takes over.
+    const lines: string[] = [];
+    const lock = FileLock.acquire(file, { what: 'shard 1/3', task: 'slurm 5000_1', log: (l) => lines.push(l) });
+    assert.match(lines[0], /taking over the shard 1\/3 lock of process 4242 on node-07 \(since 2026-01-02T03:04:05\.000Z\), an earlier attempt of scheduler task slurm 5000_1/);
+    assert.equal(JSON.parse(fs.readFileSync(file, 'utf8')).task, 'slurm 5000_1', 'the new holder records its task');
+    lock.release();
+  });
+
   test('processes racing to take over one stale lock: exactly one gets it', async () => {
     const file = path.join(tmpDir(), 'race.lock');
     fs.writeFileSync(file, holder(deadPid()));
