@@ -7,7 +7,9 @@ import { resolveConfig } from '../../src/config/resolve_config';
 import { exportModel } from '../../src/export/export_model';
 import { OnnxEncoder } from '../../src/export/onnx_encoder';
 import { encodeSentences } from '../../src/model/sentence_encoder';
-import { disposeSentenceModel, loadSentenceModel } from '../../src/model/sentence_model';
+import { disposeSentenceModel, loadSentenceModel, saveSentenceModel } from '../../src/model/sentence_model';
+import { buildStudent, layerTable } from '../../src/distill/build_student';
+import * as tf from '../../src/backend/tf';
 import { trainRun } from '../../src/pipelines/train_run';
 import { DistillError } from '../../src/util/errors';
 import { maxAbsDiff } from '../helpers/compare';
@@ -97,6 +99,27 @@ describe('cross-architecture distillation: RoBERTa teacher -> BERT student', () 
       const d = maxAbsDiff(ours.embeddings, readF32(path.join(root, 'teacher.onnx.f32')));
       assert.ok(d <= ONNX_TOL, `python onnxruntime (transformers' tokenizer) vs tfjs ${d}`);
     } finally {
+      disposeSentenceModel(teacher);
+    }
+  });
+
+  test('a RoBERTa 3 -> 2 layer-subset student prints its table and saves a folder sentence-transformers loads as RoBERTa (1e-5)', async () => {
+    const teacher = loadSentenceModel(path.join(root, 'teacher'));
+    const student = buildStudent(teacher, { layers: [0, 2] });
+    try {
+      const table = layerTable(student);
+      assert.match(table, /student \(roberta\): 2 of 3 teacher layers/);
+      assert.match(table, /student layer 1 {2}<- {2}teacher layer 2/);
+      const out = path.join(root, 'roberta-student');
+      saveSentenceModel(student.model, out);
+      const saved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
+      assert.deepEqual([saved.model_type, saved.num_hidden_layers, saved.architectures[0]], ['roberta', 2, 'RobertaModel']);
+      const ours = await encodeSentences(student.model, sentences.slice(0, 24));
+      runPython('st_encode_folders.py', ['--input', path.join(root, 'probe.txt'), out]);
+      const d = maxAbsDiff(ours.embeddings, readF32(`${out}.f32`));
+      assert.ok(d <= ST_TOL, `roberta student: ours vs sentence-transformers ${d}`);
+    } finally {
+      tf.dispose([...student.variables.values()]);
       disposeSentenceModel(teacher);
     }
   });
