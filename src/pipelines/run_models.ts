@@ -28,7 +28,7 @@ export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, te
   const owned: Array<() => void> = [];
   const dispose = () => owned.splice(0).reverse().forEach((f) => f());
   try {
-    const teacher = loadSentenceModel(teacherDir);
+    const teacher = loadSentenceModel(teacherDir, { pooling: cfg.teacher.pooling });
     owned.push(() => disposeSentenceModel(teacher));
     const student = buildStudent(teacher, cfg.student, cfg.seed);
     owned.push(() => tf.dispose([...student.variables.values()]));
