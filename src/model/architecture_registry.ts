@@ -2,6 +2,7 @@ import { DistillError } from '../util/errors';
 import { Architecture } from './architecture';
 import { bertArchitecture } from './architectures/bert';
 import { robertaArchitecture } from './architectures/roberta';
+import { mpnetArchitecture } from './architectures/mpnet';
 
 /** Encoder families by name and by config.json model_type; user code may register more. */
 export class ArchitectureRegistry {
@@ -34,5 +35,5 @@ export class ArchitectureRegistry {
 
 /** A fresh registry holding the built-in families. */
 export function defaultArchitectures(): ArchitectureRegistry {
-  return new ArchitectureRegistry().register(bertArchitecture).register(robertaArchitecture);
+  return new ArchitectureRegistry().register(bertArchitecture).register(robertaArchitecture).register(mpnetArchitecture);
 }
