@@ -12,11 +12,13 @@ export type { BackendInfo, BackendName } from './backend/select_backend';
 
 // Models.
 export { loadSentenceModel, saveSentenceModel, disposeSentenceModel } from './model/sentence_model';
-export type { SentenceModel } from './model/sentence_model';
+export type { SentenceModel, LoadOptions } from './model/sentence_model';
 export { encodeSentences, embedBatch, embeddingDim } from './model/sentence_encoder';
 export type { EncodeOptions, EncodeResult } from './model/sentence_encoder';
 export { modelFingerprint } from './model/model_fingerprint';
 export type { PoolingConfig, PoolingMode } from './model/pooling';
+export { POOLING_OVERRIDES } from './model/pooling_override';
+export type { PoolingOverride } from './model/pooling_override';
 export { resolveModel } from './hub/resolve_model';
 export type { ResolvedModel, ResolveOptions } from './hub/resolve_model';
 export { hubSettings } from './hub/hub_settings';

@@ -1,5 +1,6 @@
 import { DatasetSpec } from '../data/dataset_spec';
 import { LossSpec } from '../losses/loss_spec';
+import { PoolingOverride } from '../model/pooling_override';
 
 export type { LossSpec };
 
@@ -28,6 +29,8 @@ export interface TeacherSpec {
   cache: boolean;
   cache_dir: string;
   batch_size: number;
+  /** Pool the teacher this way instead of as its folder says; `pooler` is BERT's dense + tanh pooler (SimCSE's `cls`). */
+  pooling?: PoolingOverride;
 }
 
 export interface StudentSpec {

@@ -6,6 +6,7 @@ import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
 import { createReaderRegistry, ReaderRegistry } from '../data/readers/reader_registry';
 import { ExperimentConfig, LossSpec } from './experiment_config';
 import { FieldReader } from './field_reader';
+import { POOLING_OVERRIDES } from '../model/pooling_override';
 import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
 import { redactCredentials } from '../util/redact_credentials';
 
@@ -67,7 +68,9 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
   const r = new FieldReader(obj, '', file);
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
-  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }) };
+  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }),
+    // Only when set, so configs without it hash as before.
+    ...(t.has('pooling') ? { pooling: t.oneOf('pooling', POOLING_OVERRIDES) } : {}) };
   t.done();
   const s = r.section('student', true);
   const layersRaw = s.raw('layers');

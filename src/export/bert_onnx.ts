@@ -1,11 +1,12 @@
 import { SentenceModel } from '../model/sentence_model';
 import { EncoderConfig } from '../model/encoder_config';
-import { layerPrefix } from '../model/bert_weights';
+import { layerPrefix, RELATIVE_BIAS } from '../model/bert_weights';
 import { DenseActivation, denseWeightName } from '../model/dense';
 import { headDim } from '../model/sentence_head';
 import { DistillError } from '../util/errors';
 import { DataType, OnnxGraph } from './onnx_graph';
 import { quantizePerChannel } from './quantize_int8';
+import { relativeBiasOnnx } from './relative_bias_onnx';
 
 /**
  * The graph's input names, in order (the model card lists them; tests compare
@@ -74,7 +75,6 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
   const ids = g.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = g.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
   const types = onnxInputs(cfg).includes('token_type_ids') ? g.input('token_type_ids', DataType.INT64, ['batch', 'sequence']) : undefined;
-  if (cfg.relativeAttention) throw new DistillError('ONNX export of relative position attention (MPNet) is not built yet', model.dir);
   // Embeddings: word + position (+ token type), then LayerNorm.
   const posTable = matrix('embeddings.position_embeddings.weight', 0);
   let pos: string;
@@ -95,7 +95,9 @@ export function buildBertOnnx(model: SentenceModel, opts: OnnxExportOptions): { 
   let h = layerNorm(sum, 'embeddings.LayerNorm');
   // Additive attention mask [B, 1, 1, L]: 0 for tokens, -1e9 for padding.
   const maskF = g.op('Cast', [mask], { to: DataType.FLOAT });
-  const bias = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one', 1), maskF]), g.scalar('neg', -1e9)]), g.ints('axes', [1, 2])]);
+  const maskBias = g.op('Unsqueeze', [g.op('Mul', [g.op('Sub', [g.scalar('one', 1), maskF]), g.scalar('neg', -1e9)]), g.ints('axes', [1, 2])]);
+  // MPNet: plus the relative position bias every layer shares, [B, heads, L, L] once.
+  const bias = cfg.relativeAttention ? g.op('Add', [maskBias, relativeBiasOnnx(g, cfg, vec(RELATIVE_BIAS), ids)]) : maskBias;
   const headShape = g.ints('heads', [0, 0, nh, dh]);
   const mergeShape = g.ints('merge', [0, 0, H]);
   const scale = g.scalar('scale', 1 / Math.sqrt(dh));

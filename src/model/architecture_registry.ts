@@ -3,6 +3,7 @@ import { Architecture } from './architecture';
 import { bertArchitecture } from './architectures/bert';
 import { robertaArchitecture } from './architectures/roberta';
 import { distilBertArchitecture } from './architectures/distilbert';
+import { mpnetArchitecture } from './architectures/mpnet';
 
 /** Encoder families by name and by config.json model_type; user code may register more. */
 export class ArchitectureRegistry {
@@ -35,5 +36,5 @@ export class ArchitectureRegistry {
 
 /** A fresh registry holding the built-in families. */
 export function defaultArchitectures(): ArchitectureRegistry {
-  return new ArchitectureRegistry().register(bertArchitecture).register(robertaArchitecture).register(distilBertArchitecture);
+  return new ArchitectureRegistry().register(bertArchitecture).register(robertaArchitecture).register(distilBertArchitecture).register(mpnetArchitecture);
 }

@@ -7,6 +7,7 @@ import { BertWeights, disposeWeights, loadBertWeights, saveBertWeights } from '.
 import { PoolingConfig, parsePoolingConfig, poolingConfigToJson } from './pooling';
 import { DenseConfig, denseConfigToJson, isDenseWeight, loadDenseWeights, parseDenseConfig, saveDenseWeights } from './dense';
 import { ModuleKind, moduleKind, WRITTEN_MODULE_TYPES } from './module_types';
+import { overridePooling, POOLER_TENSORS, PoolingOverride } from './pooling_override';
 import { readJson } from './read_json';
 import { defaultPrompt, emptySentenceConfig, parseSentenceConfig, SentenceConfig, sentenceConfigToJson } from './sentence_config';
 import { loadTokenizer } from '../tokenizer/load_tokenizer';
@@ -115,6 +116,8 @@ function readMaxSeqLength(dir: string, cfg: EncoderConfig): number {
 export interface LoadOptions {
   /** Encoder families to read config.json with; default the built-in ones. */
   architectures?: ArchitectureRegistry;
+  /** Pool this way instead of as the folder says (model/pooling_override): `pooler` for BERT's dense + tanh pooler. */
+  pooling?: PoolingOverride;
 }
 
 export function loadSentenceModel(dir: string, opts: LoadOptions = {}): SentenceModel {
@@ -129,10 +132,10 @@ export function loadSentenceModel(dir: string, opts: LoadOptions = {}): Sentence
       bin ? 'only pytorch_model.bin found; convert it to model.safetensors (transformers: model.save_pretrained(dir, safe_serialization=True))'
         : 'missing model.safetensors', dir);
   }
-  const { pooling, dense, normalize } = readModules(dir, config.hiddenSize);
+  const { pooling: folderPooling, dense: folderDense, normalize } = readModules(dir, config.hiddenSize);
   const sentenceConfig = readSentenceConfig(dir);
   const prompt = defaultPrompt(sentenceConfig);
-  if (prompt !== '' && pooling.includePrompt === false) {
+  if (prompt !== '' && folderPooling.includePrompt === false) {
     throw new DistillError(`a default prompt with include_prompt false (prompt tokens left out of pooling) is not supported; set default_prompt_name to null in config_sentence_transformers.json or include_prompt to true`, dir);
   }
   const tokenizer = promptedTokenizer(loadTokenizer(dir), prompt);
@@ -140,14 +143,17 @@ export function loadSentenceModel(dir: string, opts: LoadOptions = {}): Sentence
     throw new DistillError(`tokenizer has ${tokenizer.vocabSize} tokens but config.json vocab_size is ${config.vocabSize}`, dir);
   }
   const weights = loadBertWeights(weightsFile, config, arch);
+  let head = { pooling: folderPooling, dense: folderDense.map((d) => d.config) };
   try {
-    dense.forEach((d, i) => loadDenseWeights(d.dir, d.config, i).forEach((t, k) => weights.set(k, t)));
+    folderDense.forEach((d, i) => loadDenseWeights(d.dir, d.config, i).forEach((t, k) => weights.set(k, t)));
+    if (opts.pooling) head = overridePooling(head, opts.pooling, weights, config.hiddenSize, dir, POOLER_TENSORS.map(arch.fromCanonical));
   } catch (e) {
     disposeWeights(weights);
     throw e;
   }
+  const { pooling, dense } = head;
   return {
-    dir, config, arch, weights, tokenizer, pooling, dense: dense.map((d) => d.config), normalize, sentenceConfig,
+    dir, config, arch, weights, tokenizer, pooling, dense, normalize, sentenceConfig,
     maxSeqLength: readMaxSeqLength(dir, config), stats: { sentencesEncoded: 0 },
   };
 }

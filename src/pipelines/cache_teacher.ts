@@ -82,7 +82,7 @@ export function openTeacherCache(cfg: ExperimentConfig, model: SentenceModel): T
 export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOptions = {}): Promise<CacheTeacherSummary> {
   const t0 = performance.now();
   const { sentences, read } = await trainSentences(cfg);
-  const model = loadSentenceModel((await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet })).dir);
+  const model = loadSentenceModel((await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet })).dir, { pooling: cfg.teacher.pooling });
   try {
     const cache = openTeacherCache(cfg, model);
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };

@@ -34,7 +34,7 @@ export function loadRunModels(cfg: ExperimentConfig, registry?: LossRegistry, di
   const owned: Array<() => void> = [];
   const dispose = () => owned.splice(0).reverse().forEach((f) => f());
   try {
-    const teacher = loadSentenceModel(dirs.teacher ?? cfg.teacher.model);
+    const teacher = loadSentenceModel(dirs.teacher ?? cfg.teacher.model, { pooling: cfg.teacher.pooling });
     owned.push(() => disposeSentenceModel(teacher));
     const studentDir = dirs.student ?? cfg.student.model;
     const base = studentDir ? loadSentenceModel(studentDir) : teacher;

@@ -47,7 +47,7 @@ describe('bad input gets a clear error naming the file', () => {
   test('unsupported model_type lists the supported ones', () => {
     const dir = copyDir(tiny);
     editJson(path.join(dir, 'config.json'), (j) => (j.model_type = 'gpt2'));
-    assertError(() => loadSentenceModel(dir), path.join(dir, 'config.json'), 'unsupported model_type "gpt2"', 'supported: bert, roberta, xlm-roberta');
+    assertError(() => loadSentenceModel(dir), path.join(dir, 'config.json'), 'unsupported model_type "gpt2"', 'supported: bert, roberta, xlm-roberta', 'distilbert', 'mpnet');
   });
 
   test('corrupt and truncated safetensors', () => {
