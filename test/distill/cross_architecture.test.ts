@@ -124,6 +124,26 @@ describe('cross-architecture distillation: RoBERTa teacher -> BERT student', () 
     }
   });
 
+  test('cosine + ibkd and margin_mse (triplets) also train across families, tokenizers and widths', async () => {
+    const triplets = fs.readFileSync(path.join(DATA, 'en', 'stsb-train-triplets.tsv'), 'utf8').split('\n').slice(0, 121).join('\n') + '\n';
+    fs.writeFileSync(path.join(root, 'triplets.tsv'), triplets);
+    const runs = [
+      config({ losses: [{ name: 'cosine' }, { name: 'ibkd', weight: 0.5 }], output_dir: path.join(root, 'run-ibkd') }),
+      config({ losses: [{ name: 'margin_mse' }], output_dir: path.join(root, 'run-margin'), data: { train: { path: path.join(root, 'triplets.tsv'), kind: 'triplets' }, dev: config().data.dev } }),
+    ];
+    for (const cfg of runs) {
+      cfg.train.max_steps = 4;
+      cfg.train.eval_every = 4;
+      const lines: string[] = [];
+      const s = await trainRun(cfg, { quiet: true, log: (l) => lines.push(l) });
+      assert.equal(s.steps, 4, cfg.output_dir);
+      const heads = lines.filter((l) => l.includes('loss head')).join('\n');
+      if (cfg.losses.some((l) => l.name === 'ibkd')) assert.match(heads, /cosine\.proj.*\n.*ibkd\.head/s);
+      const losses = fs.readFileSync(path.join(s.runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined);
+      assert.ok(losses.length > 0 && losses.every((m) => Number.isFinite(m.loss)), `${cfg.output_dir}: ${JSON.stringify(losses)}`);
+    }
+  });
+
   test('layer-wise losses across tokenizers are refused, naming the losses and both models', async () => {
     await assert.rejects(trainRun(config({ losses: [{ name: 'mse' }, { name: 'hidden_mse' }], output_dir: path.join(root, 'run-bad') }), { quiet: true, log: () => undefined }),
       (e: unknown) => e instanceof DistillError && /layer-wise losses \(hidden_mse\)/.test(e.message) && e.message.includes('student-base') && e.message.includes('teacher'));
