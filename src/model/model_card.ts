@@ -95,7 +95,11 @@ function evaluation(d: ModelCardData): string {
 
 function usage(d: ModelCardData): string {
   const s = d.student;
-  const st = `### sentence-transformers\n\n\`\`\`python\nfrom sentence_transformers import SentenceTransformer\n\nmodel = SentenceTransformer("path/to/this/folder"${d.onnx ? ', backend="onnx"' : ''})\nembeddings = model.encode(["The weather is lovely today.", "It is sunny outside."])\n\`\`\`\n`;
+  // With two ONNX files sentence-transformers warns and takes model.onnx; file_name picks the int8 one.
+  const int8 = d.onnx?.files.find((f) => f.endsWith('_quantized.onnx'));
+  const int8Line = int8 ? `\n# int8 weights:\nmodel_int8 = SentenceTransformer("path/to/this/folder", backend="onnx", model_kwargs={"file_name": "${int8}"})` : '';
+  const install = d.onnx ? 'The ONNX backend needs `pip install "sentence-transformers[onnx]"` (optimum-onnx and onnxruntime).\n\n' : '';
+  const st = `### sentence-transformers\n\n${install}\`\`\`python\nfrom sentence_transformers import SentenceTransformer\n\nmodel = SentenceTransformer("path/to/this/folder"${d.onnx ? ', backend="onnx"' : ''})\nembeddings = model.encode(["The weather is lovely today.", "It is sunny outside."])${int8Line}\n\`\`\`\n`;
   if (!d.onnx) {
     return `## Usage\n\n${st}\nFor transformers.js and onnxruntime, export it first: \`distill export --model path/to/this/folder --out onnx-model --format onnx\`; the exported folder's card shows how to load it there.\n`;
   }

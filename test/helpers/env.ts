@@ -9,10 +9,22 @@ export const TEACHER_DIR = path.join(ROOT, '.cache', 'models', 'all-MiniLM-L6-v2
 export const DATA = path.join(ROOT, 'data');
 export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
+/** The second environment (py/requirements-onnx.txt): sentence-transformers 5 with optimum-onnx for its ONNX backend. */
+export const PYTHON_ONNX = path.join(ROOT, '.venv-onnx', 'bin', 'python');
+
 /** Runs a reference script in the project's Python environment; a missing venv is a failure, not a skip. */
 export function runPython(script: string, args: string[]): string {
-  if (!fs.existsSync(PYTHON)) throw new Error(`${PYTHON} missing: run "npm run setup" (the tests need the PyTorch reference)`);
-  return execFileSync(PYTHON, [path.join(ROOT, 'py', script), ...args], {
+  return runPythonIn(PYTHON, script, args);
+}
+
+/** Runs a script under .venv-onnx (sentence-transformers' ONNX backend); missing, it fails like runPython. */
+export function runPythonOnnx(script: string, args: string[]): string {
+  return runPythonIn(PYTHON_ONNX, script, args);
+}
+
+function runPythonIn(python: string, script: string, args: string[]): string {
+  if (!fs.existsSync(python)) throw new Error(`${python} missing: run "npm run setup" (the tests need the Python references)`);
+  return execFileSync(python, [path.join(ROOT, 'py', script), ...args], {
     encoding: 'utf8',
     env: { ...process.env, HF_HUB_OFFLINE: '1', TRANSFORMERS_OFFLINE: '1', TOKENIZERS_PARALLELISM: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
