@@ -1,35 +1,23 @@
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
-import { loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
+import { SentenceModel } from '../../src/model/sentence_model';
 import { bertForward } from '../../src/model/bert_encoder';
 import { l2Normalize, pool } from '../../src/model/pooling';
-import { runPython, tmpDir } from '../helpers/env';
+import { tmpDir } from '../helpers/env';
+import { makeTinyModel, TinyModel, TinyReference } from '../helpers/tiny_model';
 import { assertClose, flatten } from '../helpers/compare';
 
 // Tiny random BERTs built and run by PyTorch transformers (eager attention): the
 // independent reference for every layer. Tolerance 2e-5 absolute on O(1) values.
 const TOL = 2e-5;
 
-interface Reference {
-  input_ids: number[][];
-  attention_mask: number[][];
-  token_type_ids: number[][];
-  hidden_states: number[][][][];
-  attentions: number[][][][][];
-  mean: number[][];
-  cls: number[][];
-  max: number[][];
-  mean_normalized: number[][];
-}
+type Reference = TinyReference;
 
-function makeTiny(args: string[]): { model: SentenceModel; ref: Reference } {
-  const dir = path.join(tmpDir(), 'tiny');
-  runPython('make_tiny_bert.py', ['--out', dir, ...args]);
-  return { model: loadSentenceModel(dir), ref: JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) };
+function makeTiny(args: string[]): TinyModel {
+  return makeTinyModel(path.join(tmpDir(), 'tiny'), args);
 }
 
 function checkModel(model: SentenceModel, ref: Reference, label: string) {

@@ -14,36 +14,19 @@ import { exportModel } from '../../src/export/export_model';
 import { OnnxEncoder } from '../../src/export/onnx_encoder';
 import { readF32, runPython, tmpDir } from '../helpers/env';
 import { assertClose, flatten, maxAbsDiff } from '../helpers/compare';
+import { makeTinyModel, TinyModel, TinyReference } from '../helpers/tiny_model';
 
-// Tiny random DistilBERTs built and run by PyTorch transformers (eager attention) are the
+// TinyModel random DistilBERTs built and run by PyTorch transformers (eager attention) are the
 // reference for every layer; sentence-transformers and onnxruntime check what we save and export.
 const TOL = 2e-5;
 const H = 32;
 // The tiny vocabulary is [PAD] [UNK] [CLS] [SEP] [MASK] w0..w94: sentences of its words, mixed lengths.
 const SENTENCES = ['w1 w2 w3', 'w10', 'w5 w6 w7 w8 w9 w11 w12 w13 w14 w15 w16', 'w40 w41 w90 w3', 'w7 w7', 'w60 w61 w62 w63 w64 w65'];
 
-interface Reference {
-  input_ids: number[][];
-  attention_mask: number[][];
-  hidden_states: number[][][][];
-  attentions: number[][][][][];
-  mean: number[][];
-  cls: number[][];
-  max: number[][];
-  mean_normalized: number[][];
-  pooler: null;
-}
+type Reference = TinyReference;
 
-interface Tiny {
-  dir: string;
-  model: SentenceModel;
-  ref: Reference;
-}
-
-function makeTiny(root: string, name: string, args: string[]): Tiny {
-  const dir = path.join(root, name);
-  runPython('make_tiny_bert.py', ['--out', dir, '--arch', 'distilbert', ...args]);
-  return { dir, model: loadSentenceModel(dir), ref: JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8')) };
+function makeTiny(root: string, name: string, args: string[]): TinyModel {
+  return makeTinyModel(path.join(root, name), ['--arch', 'distilbert', ...args]);
 }
 
 /** Asserts every output within TOL and returns the largest difference seen. */
@@ -72,8 +55,8 @@ function checkModel(model: SentenceModel, ref: Reference, label: string): number
 
 describe('DistilBERT as teacher and student vs PyTorch transformers, sentence-transformers and onnxruntime', () => {
   const root = tmpDir('distill-distilbert-');
-  let learned: Tiny;
-  let sinusoidal: Tiny;
+  let learned: TinyModel;
+  let sinusoidal: TinyModel;
   before(async () => {
     await selectBackend('tensorflow');
     learned = makeTiny(root, 'learned', ['--seed', '5', '--layers', '6']);

@@ -15,21 +15,13 @@ import { buildStudent } from '../../src/distill/build_student';
 import { exportModel } from '../../src/export/export_model';
 import { readF32, runPython, tmpDir } from '../helpers/env';
 import { assertClose, flatten, maxAbsDiff } from '../helpers/compare';
+import { makeTinyModel, TinyReference } from '../helpers/tiny_model';
 
 // A tiny random MPNet built and run by PyTorch transformers (eager attention). Rows of 100, 57
 // and 20 tokens put relative distances in every bucket: exact (< 8), log-spaced with the
 // float32 boundaries at 16, 32 and 64, and the last bucket (>= 91), on both signs.
 const TOL = 2e-5;
 const ST_TOL = 1e-5;
-
-interface Reference {
-  input_ids: number[][];
-  attention_mask: number[][];
-  hidden_states: number[][][][];
-  attentions: number[][][][][];
-  mean: number[][];
-  pooler: number[][];
-}
 
 const words = (n: number, k: number) => Array.from({ length: n }, (_, i) => `w${6 + ((i * 7 + k * 13) % 94)}`).join(' ');
 // Lengths to 70 words: the sentence-transformers comparison crosses the log-spaced buckets too.
@@ -39,12 +31,10 @@ describe('MPNet (relative position bias, positions after padding_idx) vs PyTorch
   const root = tmpDir('distill-mpnet-');
   const dir = path.join(root, 'tiny-mpnet');
   let model: SentenceModel;
-  let ref: Reference;
+  let ref: TinyReference;
   before(async () => {
     await selectBackend('tensorflow');
-    runPython('make_tiny_bert.py', ['--out', dir, '--arch', 'mpnet', '--seed', '5', '--layers', '4', '--lengths', '100,57,20']);
-    model = loadSentenceModel(dir);
-    ref = JSON.parse(fs.readFileSync(path.join(dir, 'reference.json'), 'utf8'));
+    ({ model, ref } = makeTinyModel(dir, ['--arch', 'mpnet', '--seed', '5', '--layers', '4', '--lengths', '100,57,20']));
   });
 
   test('config.json and tensor names: MPNet keys in and out, canonical names inside', () => {

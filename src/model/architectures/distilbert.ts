@@ -1,28 +1,25 @@
 import { Architecture } from '../architecture';
 import { checkEncoderConfig, configActivation, configInt, EncoderConfig } from '../encoder_config';
 import { stripPrefix } from './bert';
+import { layerFromCanonical, layerToCanonical, LayerRenames } from './layer_renames';
 
-/** Per-layer tensor names: DistilBERT's on the left, our canonical (BERT) ones on the right. */
-const LAYER_NAMES: Array<[string, string]> = [
-  ['attention.q_lin', 'attention.self.query'],
-  ['attention.k_lin', 'attention.self.key'],
-  ['attention.v_lin', 'attention.self.value'],
-  ['attention.out_lin', 'attention.output.dense'],
-  ['sa_layer_norm', 'attention.output.LayerNorm'],
-  ['ffn.lin1', 'intermediate.dense'],
-  ['ffn.lin2', 'output.dense'],
-  ['output_layer_norm', 'output.LayerNorm'],
-];
+/** Per-layer tensor names: DistilBERT's (under `transformer.`) against our canonical ones (under `encoder.`). */
+const LAYER_RENAMES: LayerRenames = {
+  familyStack: 'transformer',
+  table: [
+    ['attention.q_lin.', 'attention.self.query.'],
+    ['attention.k_lin.', 'attention.self.key.'],
+    ['attention.v_lin.', 'attention.self.value.'],
+    ['attention.out_lin.', 'attention.output.dense.'],
+    ['sa_layer_norm.', 'attention.output.LayerNorm.'],
+    ['ffn.lin1.', 'intermediate.dense.'],
+    ['ffn.lin2.', 'output.dense.'],
+    ['output_layer_norm.', 'output.LayerNorm.'],
+  ],
+};
 
 /** BERT-keyed aliases DistilBertConfig's attribute_map maps onto its own keys; written, they would override ours. */
 const ALIASES = ['hidden_size', 'num_hidden_layers', 'num_attention_heads', 'intermediate_size'];
-
-/** Renames `<from>.layer.N.<part>.(weight|bias)` to `<to>.layer.N.<part'>...` by the table; other names pass through. */
-function renameLayer(name: string, from: string, to: string, table: Array<[string, string]>): string {
-  const m = new RegExp(`^${from}\\.layer\\.(\\d+)\\.(.+)\\.(weight|bias)$`).exec(name);
-  const part = m && table.find(([a]) => a === m[2]);
-  return m && part ? `${to}.layer.${m[1]}.${part[1]}.${m[3]}` : name;
-}
 
 /** Whether a DistilBERT config.json asks for fixed sinusoidal positions (the table is in the checkpoint either way). */
 export function isSinusoidal(cfg: EncoderConfig): boolean {
@@ -94,7 +91,7 @@ export const distilBertArchitecture: Architecture = {
   modelTypes: ['distilbert'],
   parseConfig: parseDistilBertConfig,
   configToJson: distilBertConfigToJson,
-  toCanonical: (name) => renameLayer(stripPrefix(name, ['distilbert']), 'transformer', 'encoder', LAYER_NAMES),
-  fromCanonical: (name) => renameLayer(name, 'encoder', 'transformer', LAYER_NAMES.map(([a, b]) => [b, a])),
+  toCanonical: (name) => layerToCanonical(stripPrefix(name, ['distilbert']), LAYER_RENAMES),
+  fromCanonical: (name) => layerFromCanonical(name, LAYER_RENAMES),
   fixedInit: (cfg) => new Map(isSinusoidal(cfg) ? [['embeddings.position_embeddings.weight', sinusoidalTable(cfg.maxPositionEmbeddings, cfg.hiddenSize)]] : []),
 };

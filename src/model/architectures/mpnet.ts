@@ -2,6 +2,7 @@ import { DistillError } from '../../util/errors';
 import { Architecture } from '../architecture';
 import { checkEncoderConfig, configActivation, configInt, EncoderConfig } from '../encoder_config';
 import { stripPrefix } from './bert';
+import { layerFromCanonical, layerToCanonical, LayerRenames } from './layer_renames';
 
 /**
  * transformers' MPNetEncoder.compute_position_bias buckets with its defaults
@@ -12,21 +13,17 @@ import { stripPrefix } from './bert';
 const BUCKETS = 32;
 const MAX_DISTANCE = 128;
 
-/** MPNet attention tensor names against ours, per layer (after `encoder.layer.N.`). */
-const RENAMES: Array<[mpnet: string, canonical: string]> = [
-  ['attention.attn.q.', 'attention.self.query.'],
-  ['attention.attn.k.', 'attention.self.key.'],
-  ['attention.attn.v.', 'attention.self.value.'],
-  ['attention.attn.o.', 'attention.output.dense.'],
-  ['attention.LayerNorm.', 'attention.output.LayerNorm.'],
-];
-
-function rename(name: string, from: 0 | 1): string {
-  const m = /^(encoder\.layer\.\d+\.)(.*)$/.exec(name);
-  if (!m) return name;
-  const hit = RENAMES.find((r) => m[2].startsWith(r[from]));
-  return hit ? m[1] + hit[1 - from] + m[2].slice(hit[from].length) : name;
-}
+/** MPNet attention tensor names against ours, per layer; the FFN already has BERT's names. */
+const LAYER_RENAMES: LayerRenames = {
+  familyStack: 'encoder',
+  table: [
+    ['attention.attn.q.', 'attention.self.query.'],
+    ['attention.attn.k.', 'attention.self.key.'],
+    ['attention.attn.v.', 'attention.self.value.'],
+    ['attention.attn.o.', 'attention.output.dense.'],
+    ['attention.LayerNorm.', 'attention.output.LayerNorm.'],
+  ],
+};
 
 function parseMpnetConfig(raw: Record<string, unknown>, file: string): EncoderConfig {
   const buckets = configInt(file, raw, 'relative_attention_num_buckets', BUCKETS);
@@ -78,6 +75,6 @@ export const mpnetArchitecture: Architecture = {
     hidden_act: cfg.hiddenAct,
     pad_token_id: cfg.extra.pad_token_id ?? 1,
   }),
-  toCanonical: (name) => rename(stripPrefix(name, ['mpnet']), 0),
-  fromCanonical: (name) => rename(name, 1),
+  toCanonical: (name) => layerToCanonical(stripPrefix(name, ['mpnet']), LAYER_RENAMES),
+  fromCanonical: (name) => layerFromCanonical(name, LAYER_RENAMES),
 };
