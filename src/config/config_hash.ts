@@ -35,6 +35,8 @@ import { ExperimentConfig } from './experiment_config';
  *   the teacher's embeddings are stored and how many sentences it encodes at
  *   once; the cache is keyed by the teacher's fingerprint, so the targets are
  *   the same rows either way.
+ * - teacher.runtime: tfjs and onnx give the same teacher embeddings within
+ *   1e-5 (a test holds them to it), and the cache serves either.
  * - tracking.*: where metrics are reported.
  */
 export function configHash(cfg: ExperimentConfig): string {

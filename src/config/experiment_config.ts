@@ -28,7 +28,18 @@ export interface TeacherSpec {
   cache: boolean;
   cache_dir: string;
   batch_size: number;
+  /**
+   * What computes the teacher's sentence embeddings (cache-teacher, and the
+   * teacher pass of a run): tfjs (this framework's encoder), onnx (the
+   * teacher exported to ONNX, in onnxruntime-node), or auto (onnx when the
+   * teacher can be exported, else tfjs). Both agree within 1e-5, so the
+   * teacher cache serves either (see pipelines/teacher_runtime.ts).
+   */
+  runtime: TeacherRuntimeName;
 }
+
+export const TEACHER_RUNTIMES = ['auto', 'onnx', 'tfjs'] as const;
+export type TeacherRuntimeName = (typeof TEACHER_RUNTIMES)[number];
 
 export interface StudentSpec {
   /**

@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { DistillError } from '../util/errors';
 import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
 import { createReaderRegistry, ReaderRegistry } from '../data/readers/reader_registry';
-import { ExperimentConfig, LossSpec } from './experiment_config';
+import { ExperimentConfig, LossSpec, TEACHER_RUNTIMES } from './experiment_config';
 import { FieldReader } from './field_reader';
 import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
 import { redactCredentials } from '../util/redact_credentials';
@@ -67,7 +67,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
   const r = new FieldReader(obj, '', file);
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
-  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }) };
+  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }), runtime: t.oneOf('runtime', TEACHER_RUNTIMES, 'auto') };
   t.done();
   const s = r.section('student', true);
   const layersRaw = s.raw('layers');
