@@ -33,7 +33,11 @@ export interface TeacherSpec {
    * teacher pass of a run): tfjs (this framework's encoder), onnx (the
    * teacher exported to ONNX, in onnxruntime-node), or auto (onnx when the
    * teacher can be exported, else tfjs). Both agree within 1e-5, so the
-   * teacher cache serves either (see pipelines/teacher_runtime.ts).
+   * teacher cache serves either (see pipelines/teacher_runtime.ts). Default
+   * tfjs: onnxruntime's rows depend (in the last bits) on how a batch is
+   * padded, so only tfjs on the pure-JS cpu backend gives a sentence the same
+   * bits in any batch (which sharded cache-teacher runs compared bit for bit
+   * rely on); the shipped configs set auto.
    */
   runtime: TeacherRuntimeName;
 }

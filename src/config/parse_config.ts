@@ -67,7 +67,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
   const r = new FieldReader(obj, '', file);
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
-  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }), runtime: t.oneOf('runtime', TEACHER_RUNTIMES, 'auto') };
+  const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }), runtime: t.oneOf('runtime', TEACHER_RUNTIMES, 'tfjs') };
   t.done();
   const s = r.section('student', true);
   const layersRaw = s.raw('layers');

@@ -1,3 +1,4 @@
+import { currentBackend } from '../backend/select_backend';
 import { TeacherRuntimeName } from '../config/experiment_config';
 import { OnnxEncoder } from '../export/onnx_encoder';
 import { cachedOnnxFile } from '../export/onnx_model_cache';
@@ -50,7 +51,9 @@ export function teacherRuntime(model: SentenceModel, runtime: TeacherRuntimeName
       log(`teacher runtime: tfjs (auto: ${why})`);
       return tfjs;
     }
-    const onnx = await OnnxEncoder.open(file, opts.threads);
+    // The thread count tfjs-node runs with (TF_NUM_INTRAOP_THREADS or every core); onnxruntime's own default is the physical cores.
+    const native = currentBackend()?.tfEnv ? currentBackend()!.threads ?? undefined : undefined;
+    const onnx = await OnnxEncoder.open(file, opts.threads ?? native);
     log(`teacher runtime: onnx (${runtime === 'auto' ? 'auto: the teacher exports to ONNX, and onnxruntime-node encodes faster than tfjs' : 'teacher.runtime: onnx'}; graph ${file})`);
     const encode: TeacherEncode = async (sentences, o) => {
       const r = await onnx.encodeWithStats(model.tokenizer, sentences, model.maxSeqLength, o.batchSize ?? 32, o);
