@@ -10,8 +10,9 @@ export interface TfEnvSetting {
 /**
  * Settings measured to pay on CPU (issue "Speed"; README's speed table), set
  * before TensorFlow loads so users need not know them. Only what measured
- * faster is here: TF_NUM_INTEROP_THREADS=1 and TF_ENABLE_ONEDNN_OPTS=0 were
- * measured too and did not pay (see bench/train_bench.ts).
+ * faster is here. TF_ENABLE_ONEDNN_OPTS=0 measured mixed (faster small ops,
+ * slower large ones); TF_NUM_INTEROP_THREADS=1 looked faster on a loaded
+ * 2-core machine but is not confirmed on a quiet one, so neither is set.
  */
 export const TF_ENV_DEFAULTS: ReadonlyArray<Omit<TfEnvSetting, 'source'>> = [
   {

@@ -23,8 +23,9 @@ interface Opened {
 /**
  * The teacher's embeddings on tfjs or on onnxruntime-node (the teacher
  * exported to ONNX, built once per model fingerprint under `onnxDir`).
- * `auto` takes onnx whenever the teacher exports: onnxruntime-node encodes
- * 1.7-2x faster than tfjs-node on CPU (bench:encode) and agrees within 1e-5;
+ * `auto` takes onnx whenever the teacher exports: onnxruntime-node encoded
+ * 1.7-2x faster than tfjs-node on a quiet 2-core CPU (bench:encode, bench:teacher)
+ * and agrees within 1e-5;
  * a teacher that cannot be exported stays on tfjs. The choice and its reason
  * are logged once, when the first sentence needs computing.
  *
