@@ -1,6 +1,7 @@
 import * as tf from './tf';
 import { DistillError } from '../util/errors';
 import { applyTfLogLevel, TfLogLevel } from './tf_log_level';
+import { applyTfEnvDefaults, TfEnvSetting } from './tf_env_defaults';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -14,6 +15,8 @@ export interface BackendInfo {
   threads: number | null;
   /** TensorFlow's C++ log level; null on the pure-JS backend, which loads no TensorFlow library. */
   tfLogLevel: TfLogLevel | null;
+  /** Allocator and threading settings TensorFlow loaded with; null on the pure-JS backend. */
+  tfEnv: TfEnvSetting[] | null;
   warning?: string;
 }
 
@@ -46,7 +49,9 @@ function gpuVisible(): boolean {
  * `requested` (from --backend or DISTILL_BACKEND) overrides and fails loudly.
  * TensorFlow's C++ logging is set to errors only before its library loads,
  * unless `options.verbose` or the user's own TF_CPP_MIN_LOG_LEVEL says otherwise;
- * later calls cannot change it (TensorFlow reads it once).
+ * later calls cannot change it (TensorFlow reads it once). The allocator and
+ * threading settings that measured faster (tf_env_defaults.ts) are set the
+ * same way, each unless the user's environment sets it.
  */
 export async function selectBackend(requested: string | undefined = process.env.DISTILL_BACKEND, options: BackendOptions = {}): Promise<BackendInfo> {
   if (selected) {
@@ -60,6 +65,7 @@ export async function selectBackend(requested: string | undefined = process.env.
   }
   const want = requested as BackendName | undefined;
   const tfLogLevel = applyTfLogLevel(options.verbose ?? false);
+  const tfEnv = want === 'cpu' ? null : applyTfEnvDefaults();
   const attempts: string[] = [];
   const order: BackendName[] = want ? [want] : gpuVisible() ? ['tensorflow-gpu', 'tensorflow', 'cpu'] : ['tensorflow', 'cpu'];
   for (const name of order) {
@@ -69,7 +75,7 @@ export async function selectBackend(requested: string | undefined = process.env.
       const warning = attempts.length
         ? `WARNING: native TensorFlow is unavailable (${attempts.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
         : undefined;
-      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, warning };
+      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, tfEnv: null, warning };
       return selected;
     }
     const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
@@ -77,7 +83,7 @@ export async function selectBackend(requested: string | undefined = process.env.
     if (r.ok) {
       await tf.setBackend(name);
       const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
-      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel };
+      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv };
       return selected;
     }
     attempts.push(`${pkg}: ${r.error}`);

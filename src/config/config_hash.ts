@@ -35,12 +35,15 @@ import { ExperimentConfig } from './experiment_config';
  *   the teacher's embeddings are stored and how many sentences it encodes at
  *   once; the cache is keyed by the teacher's fingerprint, so the targets are
  *   the same rows either way.
+ * - teacher.runtime: tfjs and onnx give the same teacher embeddings within
+ *   1e-5 (a test holds them to it), and the cache serves either.
  * - tracking.*: where metrics are reported.
  */
 export function configHash(cfg: ExperimentConfig): string {
   const { log_every: _l, eval_every: _e, signal_checkpoint: _s, ...train } = cfg.train;
   const trajectory = {
-    teacher: { model: cfg.teacher.model },
+    // pooling changes the targets (absent when unset, so older runs keep their hash).
+    teacher: { model: cfg.teacher.model, pooling: cfg.teacher.pooling },
     student: cfg.student,
     losses: cfg.losses,
     data: cfg.data,

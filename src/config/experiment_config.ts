@@ -31,7 +31,22 @@ export interface TeacherSpec {
   batch_size: number;
   /** Pool the teacher this way instead of as its folder says; `pooler` is BERT's dense + tanh pooler (SimCSE's `cls`). */
   pooling?: PoolingOverride;
+  /**
+   * What computes the teacher's sentence embeddings (cache-teacher, and the
+   * teacher pass of a run): tfjs (this framework's encoder), onnx (the
+   * teacher exported to ONNX, in onnxruntime-node), or auto (onnx when the
+   * teacher can be exported, else tfjs). Both agree within 1e-5, so the
+   * teacher cache serves either (see pipelines/teacher_runtime.ts). Default
+   * tfjs: onnxruntime's rows depend (in the last bits) on how a batch is
+   * padded, so only tfjs on the pure-JS cpu backend gives a sentence the same
+   * bits in any batch (which sharded cache-teacher runs compared bit for bit
+   * rely on); the shipped configs set auto.
+   */
+  runtime: TeacherRuntimeName;
 }
+
+export const TEACHER_RUNTIMES = ['auto', 'onnx', 'tfjs'] as const;
+export type TeacherRuntimeName = (typeof TEACHER_RUNTIMES)[number];
 
 export interface StudentSpec {
   /**

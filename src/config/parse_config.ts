@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import { DistillError } from '../util/errors';
 import { DATASET_KINDS, DatasetKind, DatasetSpec } from '../data/dataset_spec';
 import { createReaderRegistry, ReaderRegistry } from '../data/readers/reader_registry';
-import { ExperimentConfig, LossSpec } from './experiment_config';
+import { ExperimentConfig, LossSpec, TEACHER_RUNTIMES } from './experiment_config';
 import { FieldReader } from './field_reader';
 import { POOLING_OVERRIDES } from '../model/pooling_override';
 import { createLossRegistry, LossRegistry } from '../losses/loss_registry';
@@ -69,6 +69,7 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
   const name = r.str('name', path.basename(file).replace(/\.(ya?ml|json)$/, ''));
   const t = r.section('teacher', true);
   const teacher = { model: t.str('model'), cache: t.bool('cache', true), cache_dir: t.str('cache_dir', '.cache/teacher'), batch_size: t.num('batch_size', 64, { min: 1, int: true }),
+    runtime: t.oneOf('runtime', TEACHER_RUNTIMES, 'tfjs'),
     // Only when set, so configs without it hash as before.
     ...(t.has('pooling') ? { pooling: t.oneOf('pooling', POOLING_OVERRIDES) } : {}) };
   t.done();

@@ -17,13 +17,18 @@ export class OnnxEncoder {
     return (await this.encodeWithStats(tok, sentences, maxLength, batchSize)).embeddings;
   }
 
-  /** Embeddings plus the token counts of the batches that produced them. */
-  async encodeWithStats(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32): Promise<{ embeddings: Float32Array; tokens: number; paddedTokens: number; truncated: number }> {
+  /**
+   * Embeddings plus the token counts of the batches that produced them.
+   * `progress` is reported and `signal` checked between batches, as `encodeSentences` does.
+   */
+  async encodeWithStats(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}):
+    Promise<{ embeddings: Float32Array; tokens: number; paddedTokens: number; truncated: number }> {
     let tokens = 0, paddedTokens = 0, truncated = 0;
     const order = sentences.map((_, i) => i).sort((a, b) => sentences[b].length - sentences[a].length);
     let out: Float32Array | undefined;
     let dim = this.dim;
     for (let s = 0; s < order.length; s += batchSize) {
+      opts.signal?.throwIfAborted();
       const idx = order.slice(s, s + batchSize);
       const b = tokenizeBatch(tok, idx.map((i) => sentences[i]), maxLength);
       tokens += b.lengths.reduce((a, x) => a + x, 0);
@@ -35,6 +40,7 @@ export class OnnxEncoder {
       out ??= new Float32Array(sentences.length * dim);
       const data = e.data as Float32Array;
       idx.forEach((orig, row) => out!.set(data.subarray(row * dim, (row + 1) * dim), orig * dim));
+      opts.onProgress?.(Math.min(s + batchSize, order.length), order.length);
     }
     return { embeddings: out ?? new Float32Array(0), tokens, paddedTokens, truncated };
   }

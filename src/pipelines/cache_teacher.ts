@@ -8,7 +8,9 @@ import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherFingerprint } from '../teacher/teacher_fingerprint';
 import { FileLock } from '../util/file_lock';
 import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
-import { embeddingDim, encodeSentences } from '../model/sentence_encoder';
+import { embeddingDim } from '../model/sentence_encoder';
+import { TeacherEncode } from '../teacher/teacher_embeddings';
+import { teacherRuntime } from './teacher_runtime';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { resolveModel } from '../hub/resolve_model';
@@ -39,6 +41,8 @@ export interface CacheTeacherSummary {
   /** Sentences missing at the start that a concurrent cache-teacher or train computed meanwhile. */
   byOthers?: number;
   seconds: number;
+  /** What computed the missing rows (teacher.runtime as resolved); absent when nothing was computed. */
+  runtime?: 'tfjs' | 'onnx';
   shard?: string;
   shardFile?: string;
   merged?: number;
@@ -83,10 +87,12 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
   const t0 = performance.now();
   const { sentences, read } = await trainSentences(cfg);
   const model = loadSentenceModel((await resolveModel(cfg.teacher.model, { where: 'teacher.model', quiet: opts.quiet })).dir, { pooling: cfg.teacher.pooling });
+  const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const runtime = teacherRuntime(model, cfg.teacher.runtime, { onnxDir: teacherOnnxDir(cfg), log: opts.quiet ? undefined : log });
   try {
     const cache = openTeacherCache(cfg, model);
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };
-    const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
+    const ran = () => (runtime.chosen() ? { runtime: runtime.chosen()! } : {});
     if (opts.merge !== undefined) {
       const m = mergeShards(cache, sentences.map(sentenceKey), opts.merge, log);
       return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, seconds: (performance.now() - t0) / 1000 };
@@ -98,13 +104,20 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     };
     if (!opts.shard) {
       const before = model.stats.sentencesEncoded;
-      const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log });
-      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, seconds: (performance.now() - t0) / 1000 };
+      const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log, encode: runtime.encode });
+      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, ...ran(), seconds: (performance.now() - t0) / 1000 };
     }
-    return { ...base, ...(await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log)), seconds: (performance.now() - t0) / 1000 };
+    const shard = await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log, runtime.encode);
+    return { ...base, ...shard, ...ran(), seconds: (performance.now() - t0) / 1000 };
   } finally {
+    await runtime.release();
     disposeSentenceModel(model);
   }
+}
+
+/** Where the teacher's ONNX graph is kept for teacher.runtime onnx/auto: next to its embedding cache. */
+export function teacherOnnxDir(cfg: ExperimentConfig): string {
+  return path.join(cfg.teacher.cache_dir, 'onnx');
 }
 
 type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed' | 'byOthers' | 'shard' | 'shardFile'>;
@@ -115,7 +128,7 @@ type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed'
  * reuses its file.
  */
 async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: NonNullable<CacheTeacherOptions['shard']>,
-  onProgress: (d: number, total: number) => void, log: (line: string) => void): Promise<ShardResult> {
+  onProgress: (d: number, total: number) => void, log: (line: string) => void, encode: TeacherEncode): Promise<ShardResult> {
   const before = model.stats.sentencesEncoded;
   const { index, count } = shard;
   const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
@@ -133,7 +146,7 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
     const todo = mine.filter((s) => !cache.has(sentenceKey(s)));
     const dim = cache.dim;
     const emb = new Float32Array(mine.length * dim);
-    const r = await encodeSentences(model, todo, { batchSize: cfg.teacher.batch_size, onProgress });
+    const r = await encode(todo, { batchSize: cfg.teacher.batch_size, onProgress });
     const computedAt = new Map(todo.map((s, i) => [s, i]));
     mine.forEach((s, i) => {
       const j = computedAt.get(s);

@@ -13,10 +13,11 @@ import { StsEvaluator } from '../eval/sts_evaluator';
 import { embeddingDim } from '../model/sentence_encoder';
 import { SentenceModel } from '../model/sentence_model';
 import { TeacherCache } from '../teacher/teacher_cache';
-import { teacherEmbeddings } from '../teacher/teacher_embeddings';
+import { TeacherEncode, teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { DistillError } from '../util/errors';
 import { Progress } from '../util/progress';
-import { openTeacherCache } from './cache_teacher';
+import { openTeacherCache, teacherOnnxDir } from './cache_teacher';
+import { teacherRuntime } from './teacher_runtime';
 import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 
 export interface RunData {
@@ -74,16 +75,22 @@ export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceMod
   const onProgress = (d: number, n: number) => (progress.setTotal(n), progress.update(d));
   // A shared cache may be filled by a cache-teacher or another train at the same time: write under its shard locks.
   const fill = cfg.teacher.cache ? sharedTeacherEmbeddings : teacherEmbeddings;
-  const te = await fill(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress, signal: opts.signal });
+  const runtime = teacherRuntime(teacher, cfg.teacher.runtime, { onnxDir: teacherOnnxDir(cfg), log: opts.quiet ? undefined : (l) => process.stderr.write(l + '\n') });
+  let te: Awaited<ReturnType<typeof fill>>, dev: Awaited<ReturnType<typeof devEvaluators>>;
+  try {
+    te = await fill(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, onProgress, signal: opts.signal, encode: runtime.encode });
+    dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers, runtime.encode);
+  } finally {
+    await runtime.release();
+  }
   const data: TrainData = { ids, teacher: te.embeddings, teacherDim: cache.dim, padId: student.tokenizer.padId, rows: trainRows };
-  const dev = await devEvaluators(cfg, split.dev, teacher, student, cache, opts.readers);
   // The first epoch's plan, as the loop will make it: its padding is the run's.
   const lengths = rowLengths(data);
   const padding = paddingFraction(lengths, planEpoch(lengths, cfg.train.batch_size, cfg.seed, cfg.train.bucketed).batches);
   return { data, texts, evaluators: dev.evaluators, devSource: dev.source, stats, truncated, paddingFraction: padding, teacherComputed: te.computed, teacherCached: te.cached };
 }
 
-async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], teacher: SentenceModel, student: SentenceModel, cache: TeacherCache, readers?: ReaderRegistry): Promise<{ evaluators: Evaluator[]; source: string | null }> {
+async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], teacher: SentenceModel, student: SentenceModel, cache: TeacherCache, readers?: ReaderRegistry, encode?: TeacherEncode): Promise<{ evaluators: Evaluator[]; source: string | null }> {
   if (cfg.data.dev) {
     if (cfg.data.dev.kind !== 'pairs') throw new DistillError(`dev set must be of kind "pairs" (two texts and a score) for STS evaluation, got "${cfg.data.dev.kind}"`, 'data.dev.kind');
     const pairs = (await loadDataset(cfg.data.dev, readers)).records as PairRecord[];
@@ -96,6 +103,6 @@ async function devEvaluators(cfg: ExperimentConfig, heldOut: DatasetRecord[], te
     throw new DistillError(`held-out sentences without gold scores are scored by MSE to the teacher, which needs equal embedding widths (student ${embeddingDim(student)}, teacher ${embeddingDim(teacher)}); give data.dev with scored pairs instead`, 'data.dev_ratio');
   }
   const { texts } = indexSentences(heldOut);
-  const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size });
+  const te = await teacherEmbeddings(teacher, cache, texts, { batchSize: cfg.teacher.batch_size, encode });
   return { evaluators: [new MseEvaluator(texts, te.embeddings, cache.dim)], source };
 }

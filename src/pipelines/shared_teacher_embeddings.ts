@@ -2,7 +2,7 @@ import * as path from 'path';
 import { sentenceKey } from '../data/sentence_key';
 import { SentenceModel } from '../model/sentence_model';
 import { TeacherCache } from '../teacher/teacher_cache';
-import { TeacherLookup, teacherEmbeddings } from '../teacher/teacher_embeddings';
+import { TeacherEncode, TeacherLookup, teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { FileLock, LockHolder } from '../util/file_lock';
 
 /** Sentences are split by key into this many cache shards, each written under its own lock. */
@@ -19,6 +19,8 @@ export interface SharedTeacherOptions {
   log?: (line: string) => void;
   /** Stops between batches (a signal during `train`); shards already written stay. */
   signal?: AbortSignal;
+  /** What computes missing rows (default: the model on tfjs). */
+  encode?: TeacherEncode;
 }
 
 /** Which write shard a sentence key falls in (the key's first 32 bits, as `--shard` uses them). */
@@ -42,7 +44,7 @@ export async function sharedTeacherEmbeddings(model: SentenceModel, cache: Teach
     try {
       cache.refresh();
       const offset = computed;
-      const r = await teacherEmbeddings(model, cache, todo, { batchSize: opts.batchSize, signal: opts.signal, onProgress: (d) => opts.onProgress?.(offset + d, missing) });
+      const r = await teacherEmbeddings(model, cache, todo, { batchSize: opts.batchSize, signal: opts.signal, encode: opts.encode, onProgress: (d) => opts.onProgress?.(offset + d, missing) });
       computed += r.computed;
     } finally {
       lock.release();
@@ -59,7 +61,7 @@ export async function sharedTeacherEmbeddings(model: SentenceModel, cache: Teach
     await fill(await FileLock.acquireWhenFree(shardLockFile(cache, shard), { ...lockOptions(cache, shard, opts), onWait }), shards.get(shard)!);
   }
   // Every row is cached now; this reads them in order (and would compute any a writer lost).
-  const all = await teacherEmbeddings(model, cache, sentences, { batchSize: opts.batchSize });
+  const all = await teacherEmbeddings(model, cache, sentences, { batchSize: opts.batchSize, encode: opts.encode });
   computed += all.computed;
   return { embeddings: all.embeddings, computed, cached: sentences.length - missing, byOthers: missing - computed };
 }

@@ -1,5 +1,5 @@
 import { SentenceModel } from '../model/sentence_model';
-import { encodeSentences } from '../model/sentence_encoder';
+import { EncodeOptions, encodeSentences } from '../model/sentence_encoder';
 import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { TeacherCache } from './teacher_cache';
 
@@ -11,6 +11,17 @@ export interface TeacherLookup {
 }
 
 /**
+ * What computes the teacher's embeddings of sentences (rows in input order):
+ * by default the model on tfjs; pipelines/teacher_runtime.ts can give the
+ * same model exported to ONNX. Either counts its sentences in model.stats.
+ */
+export type TeacherEncode = (sentences: string[], opts: EncodeOptions) => Promise<{ embeddings: Float32Array }>;
+
+export function tfjsTeacherEncode(model: SentenceModel): TeacherEncode {
+  return (sentences, opts) => encodeSentences(model, sentences, opts);
+}
+
+/**
  * Teacher embeddings for `sentences`: cached rows are read, the rest computed
  * once (on normalised text, as keyed), appended to the cache in chunks so a
  * long run that dies keeps what it finished. An aborted `signal` stops
@@ -18,7 +29,7 @@ export interface TeacherLookup {
  */
 export async function teacherEmbeddings(
   model: SentenceModel, cache: TeacherCache, sentences: string[],
-  opts: { batchSize?: number; chunk?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
+  opts: { batchSize?: number; chunk?: number; onProgress?: (done: number, total: number) => void; signal?: AbortSignal; encode?: TeacherEncode } = {},
 ): Promise<TeacherLookup> {
   const dim = cache.dim;
   const out = new Float32Array(sentences.length * dim);
@@ -29,9 +40,10 @@ export async function teacherEmbeddings(
   });
   const todo = [...missing.entries()];
   const chunk = opts.chunk ?? 4096;
+  const encode = opts.encode ?? tfjsTeacherEncode(model);
   for (let s = 0; s < todo.length; s += chunk) {
     const part = todo.slice(s, s + chunk);
-    const r = await encodeSentences(model, part.map(([, t]) => t), {
+    const r = await encode(part.map(([, t]) => t), {
       batchSize: opts.batchSize,
       signal: opts.signal,
       onProgress: (d) => opts.onProgress?.(s + d, todo.length),

@@ -32,6 +32,7 @@ test('keys that only change logging, naming, checkpointing or the teacher cache 
     ['name', 'renamed'], ['output_dir', '/elsewhere'], ['train.log_every', 1], ['train.eval_every', 500],
     ['checkpoint.every', 100], ['checkpoint.keep_last', 7], ['teacher.cache_dir', '/tmp/tc'], ['teacher.cache', false],
     ['teacher.batch_size', 8], ['tracking.experiment', 'other'], ['train.signal_checkpoint', false],
+    ['teacher.runtime', 'onnx'],
   ];
   for (const [k, v] of cosmetic) assert.equal(configHash(withKey(k, v)), h, k);
 });
@@ -42,6 +43,7 @@ test('keys that change the trajectory change the hash', () => {
     ['train.lr', 5e-5], ['seed', 7], ['student.layers', [0, 2, 4]], ['train.batch_size', 16], ['train.max_steps', 10],
     ['teacher.model', 'models/other'], ['data.train.limit', 100], ['losses', [{ name: 'ibkd', temperature: 0.1 }]],
     ['losses', [{ name: 'ibkd', temperature: 0.05, weight: 2 }]],
+    ['teacher.pooling', 'pooler'], ['student.model', 'models/bert-base'],
   ];
   for (const [k, v] of material) assert.notEqual(configHash(withKey(k, v)), h, `${k}=${JSON.stringify(v)}`);
 });
