@@ -19,7 +19,7 @@ const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
  * (log when every value is > 0 and they span more than 20x), anything else
  * (names, lists, mappings) as evenly spaced categories in first-seen order.
  */
-function scatter(key: string, metric: string, points: Array<{ x: unknown; y: number; id: string }>): string {
+function scatter(key: string, metric: string, points: Array<{ x: unknown; y: number; id: string; color: string }>): string {
   const W = 560, H = 260, L = 64, R = 16, T = 34, B = 44;
   if (!points.length) return `<figure class="chart" data-title="${esc(key)}" data-points="0"><figcaption>${esc(metric)} vs ${esc(key)}: no finished runs yet</figcaption></figure>`;
   const numeric = points.every((p) => typeof p.x === 'number');
@@ -36,7 +36,7 @@ function scatter(key: string, metric: string, points: Array<{ x: unknown; y: num
   const px = (x: number) => L + 12 + ((x - x0) / (x1 - x0)) * (W - L - R - 24);
   const py = (y: number) => H - B - ((y - y0) / (y1 - y0)) * (H - T - B);
   const xTicks = numeric ? [...new Set(nums)].sort((a, b) => a - b).map((v) => ({ at: fx(v), label: String(v) })) : cats.map((c, i) => ({ at: i, label: c.length > 18 ? c.slice(0, 17) + '\u2026' : c }));
-  const dots = points.map((p, i) => `<circle cx="${px(fx(p.x)).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${COLORS[i % COLORS.length]}" fill-opacity="0.8" data-id="${esc(p.id)}" data-x="${esc(show(p.x))}" data-y="${esc(formatMetric(metric, p.y))}"><title>${esc(p.id)}: ${esc(formatMetric(metric, p.y))}</title></circle>`).join('');
+  const dots = points.map((p) => `<circle cx="${px(fx(p.x)).toFixed(1)}" cy="${py(p.y).toFixed(1)}" r="4" fill="${p.color}" fill-opacity="0.8" data-id="${esc(p.id)}" data-x="${esc(show(p.x))}" data-y="${esc(formatMetric(metric, p.y))}"><title>${esc(p.id)}: ${esc(formatMetric(metric, p.y))}</title></circle>`).join('');
   return `<figure class="chart" data-title="${esc(key)}" data-points="${points.length}"><svg width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(metric)} vs ${esc(key)}">
 <rect x="0" y="0" width="${W}" height="${H}" fill="#fff"/>
 <text x="${L}" y="18" font-size="14" font-weight="bold">${esc(metric)} vs ${esc(key)}${log ? ' (log axis)' : ''}</text>
@@ -49,10 +49,12 @@ ${dots}</svg></figure>`;
 
 /** The sweep's HTML report: the metric against each varied key, then the ranked table. Self-contained, no scripts. */
 export function renderSweepReport(d: SweepReportData): string {
-  const done = d.rows.filter((r) => r.value !== null);
-  const charts = d.keys.map((k) => scatter(k, d.metric, done.filter((r) => k in r.values).map((r) => ({ x: r.values[k], y: r.value!, id: r.id })))).join('\n');
+  // One colour per run, the same in every chart and in the table's rank column.
+  const color = (i: number) => COLORS[i % COLORS.length];
+  const done = d.rows.map((r, i) => ({ ...r, color: color(i) })).filter((r) => r.value !== null);
+  const charts = d.keys.map((k) => scatter(k, d.metric, done.filter((r) => k in r.values).map((r) => ({ x: r.values[k], y: r.value!, id: r.id, color: r.color })))).join('\n');
   const head = ['rank', ...d.keys, d.metric, 'status', 'id'].map((h) => `<th>${esc(h)}</th>`).join('');
-  const body = d.rows.map((r, i) => `<tr><td>${r.value === null ? '' : i + 1}</td>${d.keys.map((k) => `<td>${k in r.values ? esc(show(r.values[k])) : ''}</td>`).join('')}<td>${r.value === null ? '' : esc(formatMetric(d.metric, r.value))}</td><td>${esc(r.status)}</td><td>${esc(r.id)}</td></tr>`).join('');
+  const body = d.rows.map((r, i) => `<tr><td>${r.value === null ? '' : `<span style="color:${color(i)}">\u25CF</span> ${i + 1}`}</td>${d.keys.map((k) => `<td>${k in r.values ? esc(show(r.values[k])) : ''}</td>`).join('')}<td>${r.value === null ? '' : esc(formatMetric(d.metric, r.value))}</td><td>${esc(r.status)}</td><td>${esc(r.id)}</td></tr>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${esc(d.title)}</title>
 <style>body{font-family:sans-serif;margin:24px;color:#222}.grid{display:flex;flex-wrap:wrap;gap:16px}figure{margin:0;border:1px solid #ddd}table{border-collapse:collapse;margin-top:16px}th,td{border:1px solid #ddd;padding:4px 8px;text-align:left}</style>
 </head><body><h1>${esc(d.title)}</h1><p>${esc(d.metric)}: best value of each run over its evaluations (${d.greaterIsBetter ? 'higher' : 'lower'} is better).</p><div class="grid">

@@ -45,7 +45,7 @@ function planText(plan: SweepPlan): string {
 
 function resultText(r: SweepResult): string {
   return [
-    `sweep ${r.plan.name}: ${r.outcomes.filter((o) => o.status === 'finished').length} run, ${r.outcomes.filter((o) => o.status === 'skipped').length} skipped (finished before), ${r.failed} failed${r.stopped ? ', stopped by ' + r.stopped.signal : ''}; ranked by ${r.table.metric} (${r.table.greaterIsBetter ? 'higher' : 'lower'} is better)`,
+    `sweep ${r.plan.name}: ${r.outcomes.filter((o) => o.status === 'finished').length} trained, ${r.outcomes.filter((o) => o.status === 'skipped').length} skipped (finished before), ${r.failed} failed${r.stopped ? ', stopped by ' + r.stopped.signal : ''}; ranked by ${r.table.metric} (${r.table.greaterIsBetter ? 'higher' : 'lower'} is better)`,
     formatSweepText(r.table),
     `table: ${r.files.markdown}, ${r.files.tsv}, ${r.files.json}`,
     `report: ${r.files.report}`,

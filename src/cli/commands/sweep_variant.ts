@@ -33,6 +33,8 @@ export const sweepVariantCommand: CommandModule<CommonArgs, SweepVariantArgs> = 
       .option('resume', { type: 'string' })
       .option('force-new', { type: 'boolean', default: false }) as never,
   handler: runCommand(async (args: SweepVariantArgs) => {
+    // Once the sweep is gone its end of the stderr pipe is closed: a failed log write must not end the run before its stop checkpoint.
+    process.stderr.on('error', () => {});
     const parent = process.ppid;
     setInterval(() => process.ppid !== parent && process.kill(process.pid, 'SIGTERM'), 500).unref();
     const tags = Object.fromEntries(args.tag.map((t) => {
