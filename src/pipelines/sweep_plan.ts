@@ -5,6 +5,7 @@ import YAML from 'yaml';
 import { ExperimentConfig } from '../config/experiment_config';
 import { applyOverrides, ConfigRegistries, configToObject, loadConfig, parseConfig } from '../config/parse_config';
 import { DistillError } from '../util/errors';
+import { checkStudentLayers } from './sweep_preflight';
 import { expandSpace, SweepSpace } from './sweep_space';
 
 /** One run of a sweep: the values it sets, its resolved config and its own run folder. */
@@ -119,7 +120,8 @@ function checkEachValue(raw: Record<string, unknown>, assignments: Array<Record<
 /**
  * Expands a sweep into its runs and validates every one before any starts:
  * the base config, each key's values alone (errors name the key), then each
- * combination (errors name the variant's values).
+ * combination (errors name the variant's values), then the student layers
+ * against the model they are cut from (when it is a local folder).
  */
 export function planSweep(configFile: string, space: SweepSpace, opts: PlanOptions = {}): SweepPlan {
   const sets = opts.sets ?? [];
@@ -153,5 +155,6 @@ export function planSweep(configFile: string, space: SweepSpace, opts: PlanOptio
     byHash.set(h, id);
     variants.push({ id, values, config: cfg, runDir: cfg.output_dir });
   }
+  checkStudentLayers(variants);
   return { name, dir, configFile, sets, space, keys, base, variants, duplicates };
 }

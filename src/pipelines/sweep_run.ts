@@ -12,7 +12,7 @@ import { PARENT_RUN_TAG, SweepTracker } from '../tracking/sweep_tracker';
 import { TrainRunSummary } from './run_summary';
 import { runPartsIn } from './run_parts';
 import { SweepPlan, SweepVariant } from './sweep_plan';
-import { buildSweepTable, formatSweepMarkdown, formatSweepTsv, showValue, SweepTable, VariantOutcome } from './sweep_table';
+import { buildSweepTable, resolveMetric, formatSweepMarkdown, formatSweepTsv, showValue, SweepTable, VariantOutcome } from './sweep_table';
 import { trainRun, TrainRunOptions } from './train_run';
 import { TrainingStopped } from './training_stopped';
 
@@ -131,8 +131,12 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
   if (!Number.isInteger(parallel) || parallel < 1) throw new DistillError(`--parallel must be a positive integer, got ${parallel}`);
   if (parallel > 1 && !opts.runner) throw new DistillError('--parallel > 1 needs a runner that trains each variant in its own process (the CLI passes one)');
   const states = plan.variants.map((v) => variantState(v, opts.registries));
+  // A bad --metric is caught now when finished runs say what they evaluated (its spelling always).
+  resolveMetric(opts.metric, states.flatMap((s) => (s.kind === 'done' ? [s.summary] : [])));
   fs.mkdirSync(plan.dir, { recursive: true });
   for (const d of plan.duplicates) log(`sweep: ${d} (same resolved config): run once`);
+  let warned = false;
+  const warnOnce = (l: string) => void (!warned && ((warned = true), log(l)));
   const runner = opts.runner ?? inProcessRunner({ quiet: opts.quiet, log, registries: opts.registries });
   const uri = plan.base.tracking.mlflow_uri ?? process.env.MLFLOW_TRACKING_URI;
   const tracker = uri
@@ -147,7 +151,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
   const n = plan.variants.length;
   log(`sweep ${plan.name}: ${n} runs in ${plan.dir} (${states.filter((s) => s.kind === 'done').length} finished before, ${states.filter((s) => s.kind === 'resume').length} to resume), ${parallel} at a time`);
   states.forEach((s, i) => s.kind === 'done' && log(`sweep: [${i + 1}/${n}] ${plan.variants[i].id} skipped: finished before (${path.join(plan.variants[i].runDir, 'summary.json')})`));
-  let table = writeTable(plan, outcomes, files, opts.metric);
+  let table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
   let stopped: TrainingStopped | null = null;
   const queue = plan.variants.map((v, i) => ({ v, i })).filter(({ i }) => states[i].kind !== 'done');
   const work = async () => {
@@ -170,13 +174,13 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
           if (!(e instanceof DistillError)) log(e instanceof Error && e.stack ? e.stack : msg);
         }
       }
-      table = writeTable(plan, outcomes, files, opts.metric);
+      table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
       const t = table.rows.find((r) => r.id === v.id)!;
       if (t.status === 'finished') log(`sweep: [${i + 1}/${n}] ${v.id} finished: ${table.metric} ${t.value === null ? 'n/a' : `${formatMetric(table.metric, t.value)} (best, step ${t.bestStep}); rank ${t.rank} of ${table.rows.filter((r) => r.value !== null).length} so far`}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, Math.max(queue.length, 1)) }, work));
-  table = writeTable(plan, outcomes, files, opts.metric);
+  table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   if (tracker) {
     const best = table.rows[0]?.value;
@@ -190,8 +194,16 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
 }
 
 /** sweep.json, sweep.md, sweep.tsv and report.html from the outcomes so far. */
-function writeTable(plan: SweepPlan, outcomes: VariantOutcome[], files: SweepFiles, metric?: string): SweepTable {
-  const table = buildSweepTable(outcomes, plan.keys, metric, plan.base.train.metric_for_best);
+function writeTable(plan: SweepPlan, outcomes: VariantOutcome[], files: SweepFiles, metric: string | undefined, log: (l: string) => void): SweepTable {
+  let table: SweepTable;
+  try {
+    table = buildSweepTable(outcomes, plan.keys, metric, plan.base.train.metric_for_best);
+  } catch (e) {
+    // Known only once a run has finished: the sweep goes on, ranked by the runs' own dev metric.
+    if (!(e instanceof DistillError)) throw e;
+    log(`warning: ${e.message}; ranking by the runs' dev metric instead`);
+    table = buildSweepTable(outcomes, plan.keys, undefined, plan.base.train.metric_for_best);
+  }
   writeJsonAtomic(files.json, {
     name: plan.name, dir: plan.dir, config: plan.configFile, sets: plan.sets.map(redactCredentials), space: plan.space, duplicates: plan.duplicates, ...table,
   });

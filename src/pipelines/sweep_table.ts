@@ -47,11 +47,11 @@ export function resolveMetric(arg: string | undefined, summaries: TrainRunSummar
   if (arg && !m) throw new DistillError(`--metric "${arg}": expected NAME or NAME:max / NAME:min`);
   const name = m?.[1] ?? summaries.find((s) => s.devMetric)?.devMetric?.name;
   if (!name) return null;
+  const seen = [...new Set(summaries.flatMap((s) => s.evals.flatMap((e) => Object.keys(e).filter((k) => k !== 'step'))))];
+  if (summaries.length && !seen.includes(name)) throw new DistillError(`--metric "${name}" is not evaluated by these runs; evaluated: ${seen.join(', ') || 'nothing (no dev set)'}`);
   if (m?.[2]) return { metric: name, greaterIsBetter: m[2] === 'max' };
   const own = summaries.find((s) => s.devMetric?.name === name)?.devMetric;
   if (own) return { metric: name, greaterIsBetter: own.greaterIsBetter };
-  const seen = [...new Set(summaries.flatMap((s) => s.evals.flatMap((e) => Object.keys(e).filter((k) => k !== 'step'))))];
-  if (summaries.length && !seen.includes(name)) throw new DistillError(`--metric "${name}" is not evaluated by these runs; evaluated: ${seen.join(', ') || 'nothing (no dev set)'}`);
   if (!summaries.length) return null;
   throw new DistillError(`--metric "${name}" did not decide the runs' best model, so its direction is unknown; give --metric ${name}:max or ${name}:min`);
 }

@@ -7,6 +7,7 @@ import { planSweep, variantId } from '../../src/pipelines/sweep_plan';
 import { expandSpace, gridFromArgs, readSpaceFile } from '../../src/pipelines/sweep_space';
 import { TrainRunSummary } from '../../src/pipelines/run_summary';
 import { DistillError } from '../../src/util/errors';
+import { buildSweepTable, VariantOutcome } from '../../src/pipelines/sweep_table';
 import { MlflowClient } from '../../src/tracking/mlflow_client';
 import { CLI, ROOT, tmpDir } from '../helpers/env';
 import { freePort, MlflowServer } from '../helpers/mlflow_server';
@@ -83,6 +84,10 @@ describe('distill sweep', () => {
     assert.equal(bad.status, 2, bad.stderr);
     assert.match(bad.stderr, /^error: sweep key "train\.batch_size" = "big": .*must be an integer/m);
     assert.ok(!fs.existsSync(path.join(r.dir, 'run')), 'nothing was created before the error');
+    // Layers that the teacher does not have: caught from its config.json before anything trains.
+    const layers = cli(['sweep', '--config', tiny.config, '--grid', 'student.layers=[0,3],[1,4]', '--dry-run']);
+    assert.equal(layers.status, 2, layers.stderr);
+    assert.match(layers.stderr, /^error: sweep variant layers=1-4-[0-9a-f]{8} \(student\.layers=\[1,4\]\): student\.layers: layer 4 does not exist: the teacher has layers 0\.\.3/m);
     // List values, the YAML of --grid, and ids that do not depend on key order.
     const [[key, values]] = Object.entries(gridFromArgs(['student.layers=[1,3,5],[0,5]']));
     assert.equal(key, 'student.layers');
@@ -97,6 +102,24 @@ describe('distill sweep', () => {
     assert.deepEqual(draws, expandSpace(readSpaceFile(space, { n: 20, seed: 7 })));
     for (const d of draws) assert.ok((d['train.lr'] as number) >= 1e-5 && (d['train.lr'] as number) <= 1e-3 && [8, 16].includes(d['train.batch_size'] as number) && [1, 2, 3].includes(d.seed as number), JSON.stringify(d));
     assert.ok(new Set(draws.map((d) => d.seed)).size === 3);
+  });
+
+  test('the table ranks by the runs\' own direction; other metrics need :max or :min; runs without a value go last', () => {
+    const run = (id: string, evals: Array<Record<string, number>>, status: VariantOutcome['status'] = 'finished'): VariantOutcome => ({
+      id, values: { k: id }, runDir: id, status,
+      ...(evals.length ? { summary: { steps: 20, seconds: 60, evals, devMetric: { name: 'mse_to_teacher', greaterIsBetter: false, description: '', source: '' }, mlflow: null } as unknown as TrainRunSummary } : {}),
+    });
+    const outcomes = [
+      run('a', [{ step: 0, mse_to_teacher: 9, spearman: 10 }, { step: 10, mse_to_teacher: 3, spearman: 30 }, { step: 20, mse_to_teacher: 4, spearman: 20 }]),
+      run('b', []), run('c', [{ step: 0, mse_to_teacher: 2, spearman: 5 }]), run('d', [], 'failed'),
+    ];
+    const t = buildSweepTable(outcomes, ['k']);
+    assert.equal(t.metric, 'mse_to_teacher');
+    assert.equal(t.greaterIsBetter, false);
+    assert.deepEqual(t.rows.map((r) => [r.id, r.rank, r.value, r.bestStep, r.last]), [['c', 1, 2, 0, 2], ['a', 2, 3, 10, 4], ['b', null, null, null, null], ['d', null, null, null, null]]);
+    assert.deepEqual(buildSweepTable(outcomes, ['k'], 'spearman:max').rows.map((r) => [r.id, r.value]).slice(0, 2), [['a', 30], ['c', 5]]);
+    assert.throws(() => buildSweepTable(outcomes, ['k'], 'spearman'), /--metric "spearman" did not decide .* give --metric spearman:max or spearman:min/);
+    assert.throws(() => buildSweepTable(outcomes, ['k'], 'acc:max'), /--metric "acc" is not evaluated by these runs; evaluated: mse_to_teacher, spearman/);
   });
 
   test('the shipped IBKD study expands on the real configs: every run valid, ids unique, the intended settings', () => {
