@@ -117,6 +117,34 @@ function describe(values: Record<string, unknown>): string {
   return Object.entries(values).map(([k, v]) => `${k}=${showValue(v)}`).join(' ');
 }
 
+/** What the sweep's open MLflow parent run needs at the end: the table as its note, the files, the best value. */
+async function finishParent(tracker: SweepTracker, plan: SweepPlan, table: SweepTable, files: SweepFiles, status: 'FINISHED' | 'FAILED' | 'KILLED'): Promise<void> {
+  const best = table.rows[0]?.value;
+  await tracker.finish(status, {
+    note: `### sweep ${plan.name}: ${plan.variants.length} runs ranked by ${table.metric}\n\n${formatSweepMarkdown(table)}`,
+    files: [['sweep.json', files.json], ['sweep.md', files.markdown], ['sweep.tsv', files.tsv], ['report.html', files.report]],
+    metrics: best !== null && best !== undefined ? { [`best_${table.metric}`]: best } : {},
+  });
+}
+
+/** Trains one variant; a failure is its row's status (the sweep goes on), a signal stops the sweep. */
+async function runVariant(runner: VariantRunner, v: SweepVariant, s: VariantState, tags: Record<string, string>, say: (l: string) => void): Promise<Pick<VariantOutcome, 'status' | 'summary' | 'error'> & { stop?: TrainingStopped }> {
+  say(`${s.kind === 'resume' ? 'resuming from its last checkpoint' : s.kind === 'restart' ? `starting again (a dead attempt left ${(s as { parts: string[] }).parts.join(', ')})` : 'starting'}: ${describe(v.values)}`);
+  try {
+    const summary = await runner({ variant: v, resume: s.kind === 'resume', forceNew: s.kind === 'restart', tags: { ...tags, 'distill.sweep_variant': v.id } });
+    return { status: 'finished', summary };
+  } catch (e) {
+    const msg = (e instanceof Error ? e.message : String(e)).split('\n')[0];
+    if (e instanceof TrainingStopped) {
+      say(`stopped by ${e.signal}; rerun the sweep command to resume it and run the rest`);
+      return { status: 'stopped', error: msg, stop: e };
+    }
+    say(`failed: ${msg}`);
+    if (!(e instanceof DistillError)) say(e instanceof Error && e.stack ? e.stack : msg);
+    return { status: 'failed', error: msg };
+  }
+}
+
 /**
  * Runs a planned sweep: each variant in its own run folder, `parallel` at a
  * time. Finished variants (a whole summary.json) are skipped, interrupted
@@ -136,7 +164,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
   fs.mkdirSync(plan.dir, { recursive: true });
   for (const d of plan.duplicates) log(`sweep: ${d} (same resolved config): run once`);
   let warned = false;
-  const warnOnce = (l: string) => void (!warned && ((warned = true), log(l)));
+  const write = () => writeTable(plan, outcomes, files, opts.metric, (l) => void (!warned && ((warned = true), log(l))));
   const runner = opts.runner ?? inProcessRunner({ quiet: opts.quiet, log, registries: opts.registries });
   const uri = plan.base.tracking.mlflow_uri ?? process.env.MLFLOW_TRACKING_URI;
   const tracker = uri
@@ -149,47 +177,26 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
   });
   const files: SweepFiles = { json: path.join(plan.dir, 'sweep.json'), markdown: path.join(plan.dir, 'sweep.md'), tsv: path.join(plan.dir, 'sweep.tsv'), report: path.join(plan.dir, 'report.html') };
   const n = plan.variants.length;
+  const say = (i: number) => (l: string) => log(`sweep: [${i + 1}/${n}] ${plan.variants[i].id} ${l}`);
   log(`sweep ${plan.name}: ${n} runs in ${plan.dir} (${states.filter((s) => s.kind === 'done').length} finished before, ${states.filter((s) => s.kind === 'resume').length} to resume), ${parallel} at a time`);
-  states.forEach((s, i) => s.kind === 'done' && log(`sweep: [${i + 1}/${n}] ${plan.variants[i].id} skipped: finished before (${path.join(plan.variants[i].runDir, 'summary.json')})`));
-  let table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
+  states.forEach((s, i) => s.kind === 'done' && say(i)(`skipped: finished before (${path.join(plan.variants[i].runDir, 'summary.json')})`));
+  let table = write();
   let stopped: TrainingStopped | null = null;
   const queue = plan.variants.map((v, i) => ({ v, i })).filter(({ i }) => states[i].kind !== 'done');
   const work = async () => {
     for (let next = queue.shift(); next && !stopped; next = queue.shift()) {
       const { v, i } = next;
-      const s = states[i];
-      log(`sweep: [${i + 1}/${n}] ${v.id} ${s.kind === 'resume' ? 'resuming from its last checkpoint' : s.kind === 'restart' ? `starting again (a dead attempt left ${(s as { parts: string[] }).parts.join(', ')})` : 'starting'}: ${describe(v.values)}`);
-      try {
-        const summary = await runner({ variant: v, resume: s.kind === 'resume', forceNew: s.kind === 'restart', tags: { ...tags, 'distill.sweep_variant': v.id } });
-        outcomes[i] = { ...outcomes[i], status: 'finished', summary };
-      } catch (e) {
-        if (e instanceof TrainingStopped) {
-          stopped = e;
-          outcomes[i] = { ...outcomes[i], status: 'stopped', error: e.message.split('\n')[0] };
-          log(`sweep: [${i + 1}/${n}] ${v.id} stopped by ${e.signal}; rerun the sweep command to resume it and run the rest`);
-        } else {
-          const msg = e instanceof Error ? e.message : String(e);
-          outcomes[i] = { ...outcomes[i], status: 'failed', error: msg.split('\n')[0] };
-          log(`sweep: [${i + 1}/${n}] ${v.id} failed: ${msg.split('\n')[0]}`);
-          if (!(e instanceof DistillError)) log(e instanceof Error && e.stack ? e.stack : msg);
-        }
-      }
-      table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
+      const { stop, ...result } = await runVariant(runner, v, states[i], tags, say(i));
+      stopped = stopped ?? stop ?? null;
+      outcomes[i] = { ...outcomes[i], ...result };
+      table = write();
       const t = table.rows.find((r) => r.id === v.id)!;
-      if (t.status === 'finished') log(`sweep: [${i + 1}/${n}] ${v.id} finished: ${table.metric} ${t.value === null ? 'n/a' : `${formatMetric(table.metric, t.value)} (best, step ${t.bestStep}); rank ${t.rank} of ${table.rows.filter((r) => r.value !== null).length} so far`}`);
+      if (t.status === 'finished') say(i)(`finished: ${table.metric} ${t.value === null ? 'n/a' : `${formatMetric(table.metric, t.value)} (best, step ${t.bestStep}); rank ${t.rank} of ${table.rows.filter((r) => r.value !== null).length} so far`}`);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, Math.max(queue.length, 1)) }, work));
-  table = writeTable(plan, outcomes, files, opts.metric, warnOnce);
   const failed = outcomes.filter((o) => o.status === 'failed').length;
-  if (tracker) {
-    const best = table.rows[0]?.value;
-    await tracker.finish(stopped ? 'KILLED' : failed ? 'FAILED' : 'FINISHED', {
-      note: `### sweep ${plan.name}: ${n} runs ranked by ${table.metric}\n\n${formatSweepMarkdown(table)}`,
-      files: [['sweep.json', files.json], ['sweep.md', files.markdown], ['sweep.tsv', files.tsv], ['report.html', files.report]],
-      metrics: best !== null && best !== undefined ? { [`best_${table.metric}`]: best } : {},
-    });
-  }
+  if (tracker) await finishParent(tracker, plan, table, files, stopped ? 'KILLED' : failed ? 'FAILED' : 'FINISHED');
   return { plan, table, outcomes, files, mlflow: tracker ? { uri: tracker.client.uri, parentRunId: tracker.runId } : null, stopped, failed };
 }
 
