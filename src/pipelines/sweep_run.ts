@@ -178,7 +178,7 @@ export async function runSweep(plan: SweepPlan, opts: SweepRunOptions = {}): Pro
   const files: SweepFiles = { json: path.join(plan.dir, 'sweep.json'), markdown: path.join(plan.dir, 'sweep.md'), tsv: path.join(plan.dir, 'sweep.tsv'), report: path.join(plan.dir, 'report.html') };
   const n = plan.variants.length;
   const say = (i: number) => (l: string) => log(`sweep: [${i + 1}/${n}] ${plan.variants[i].id} ${l}`);
-  log(`sweep ${plan.name}: ${n} runs in ${plan.dir} (${states.filter((s) => s.kind === 'done').length} finished before, ${states.filter((s) => s.kind === 'resume').length} to resume), ${parallel} at a time`);
+  log(`sweep ${plan.name}: ${n} run${n === 1 ? '' : 's'} in ${plan.dir} (${states.filter((s) => s.kind === 'done').length} finished before, ${states.filter((s) => s.kind === 'resume').length} to resume), ${parallel} at a time`);
   states.forEach((s, i) => s.kind === 'done' && say(i)(`skipped: finished before (${path.join(plan.variants[i].runDir, 'summary.json')})`));
   let table = write();
   let stopped: TrainingStopped | null = null;

@@ -6,7 +6,7 @@ import { SIGNAL_EXIT_CODES, StopSignalName } from '../../distill/stop_signal';
 import { planSweep, SweepPlan } from '../../pipelines/sweep_plan';
 import { inProcessRunner, runSweep, SweepResult } from '../../pipelines/sweep_run';
 import { gridFromArgs, readSpaceFile, SweepSpace } from '../../pipelines/sweep_space';
-import { formatSweepText, showValue } from '../../pipelines/sweep_table';
+import { formatSweepText, resolveMetric, showValue } from '../../pipelines/sweep_table';
 import { DistillError } from '../../util/errors';
 import { emit, runCommand } from '../output';
 import { CommonArgs } from '../common_args';
@@ -39,7 +39,7 @@ function spaceFrom(args: SweepArgs): SweepSpace {
 }
 
 function planText(plan: SweepPlan): string {
-  return [`sweep ${plan.name}: ${plan.variants.length} runs in ${plan.dir}`, ...plan.variants.map((v, i) => `  ${i + 1}. ${v.id}: ${Object.entries(v.values).map(([k, x]) => `${k}=${showValue(x)}`).join(' ')}`),
+  return [`sweep ${plan.name}: ${plan.variants.length} run${plan.variants.length === 1 ? '' : 's'} in ${plan.dir}`, ...plan.variants.map((v, i) => `  ${i + 1}. ${v.id}: ${Object.entries(v.values).map(([k, x]) => `${k}=${showValue(x)}`).join(' ')}`),
     ...plan.duplicates.map((d) => `  (${d}: run once)`)].join('\n');
 }
 
@@ -72,6 +72,7 @@ export const sweepCommand: CommandModule<CommonArgs, SweepArgs> = {
   handler: runCommand(async (args: SweepArgs) => {
     if (!fs.existsSync(args.config)) throw new DistillError('config file does not exist', args.config);
     const name = args.name ?? (args.space ? path.basename(args.space).replace(/\.(ya?ml|json)$/, '') : undefined);
+    resolveMetric(args.metric, []);
     const plan = planSweep(args.config, spaceFrom(args), { sets: args.set, name });
     if (args.dryRun) {
       emit(args, { name: plan.name, dir: plan.dir, keys: plan.keys, variants: plan.variants.map((v) => ({ id: v.id, values: v.values, run_dir: v.runDir })), duplicates: plan.duplicates }, () => planText(plan));
