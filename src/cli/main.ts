@@ -9,6 +9,8 @@ import { trainCommand } from './commands/train';
 import { exportCommand } from './commands/export';
 import { evalCommand } from './commands/eval';
 import { benchCommand } from './commands/bench';
+import { sweepCommand } from './commands/sweep';
+import { sweepVariantCommand } from './commands/sweep_variant';
 
 /** The CLI is a thin layer: each command parses flags and calls the library. */
 export function buildParser(argv: string[]) {
@@ -21,6 +23,8 @@ export function buildParser(argv: string[]) {
     .command(exportCommand)
     .command(evalCommand)
     .command(benchCommand)
+    .command(sweepCommand)
+    .command(sweepVariantCommand)
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help();

@@ -63,6 +63,8 @@ export interface TrainRunOptions {
    * would have without them. The CLI exits with 130 / 143 here.
    */
   onForcedStop?: (signal: StopSignalName) => void;
+  /** Extra MLflow tags for the run, e.g. `mlflow.parentRunId` when it is one variant of a sweep. */
+  trackingTags?: Record<string, string>;
 }
 
 /**
@@ -112,7 +114,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
     const tracker = startTracking(cfg, runDir, metrics, {
-      teacher: cfg.teacher.model, teacherCommit: teacher.hub?.commit, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume,
+      teacher: cfg.teacher.model, teacherCommit: teacher.hub?.commit, backend: currentBackend()?.name ?? 'unknown', resumeRunId: state.trackingRunId, resumed: !!folder.resume, tags: opts.trackingTags,
       student: models.student.keptLayers ? `layers ${JSON.stringify(models.student.keptLayers)}` : `fresh ${models.student.model.config.numHiddenLayers}x${models.student.model.config.hiddenSize}`,
     }, log);
     state.trackingRunId = tracker?.runId ?? state.trackingRunId;

@@ -4,7 +4,7 @@ import { formatMetric } from '../model/model_card';
 
 type Entry = Record<string, number>;
 
-const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
+export const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b'];
 /** Reference lines (the teacher's score): dashed, in a colour no series uses. */
 const REFERENCE_COLOR = '#17becf';
 
@@ -24,7 +24,7 @@ function cell(key: string, v: unknown): string {
   return typeof v === 'number' && !Number.isInteger(v) ? formatMetric(key, v) : String(v);
 }
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 }
 

@@ -21,7 +21,7 @@ function gitCommit(): string | undefined {
  * the server. On resume the whole local history is queued again and the
  * tracker drops what the server already has, so the server ends complete.
  */
-export function startTracking(cfg: ExperimentConfig, runDir: string, metrics: MetricsLog, info: { teacher: string; teacherCommit?: string; student: string; backend: string; resumeRunId?: string | null; resumed: boolean }, log: (l: string) => void): MlflowTracker | null {
+export function startTracking(cfg: ExperimentConfig, runDir: string, metrics: MetricsLog, info: { teacher: string; teacherCommit?: string; student: string; backend: string; resumeRunId?: string | null; resumed: boolean; tags?: Record<string, string> }, log: (l: string) => void): MlflowTracker | null {
   const uri = cfg.tracking.mlflow_uri ?? process.env.MLFLOW_TRACKING_URI;
   if (!uri) return null;
   const { params, rejected } = flattenParams(configToObject(cfg));
@@ -41,6 +41,7 @@ export function startTracking(cfg: ExperimentConfig, runDir: string, metrics: Me
       'distill.student': info.student,
       'distill.backend': info.backend,
       'distill.run_dir': path.resolve(runDir),
+      ...info.tags,
     },
     resumeRunId: info.resumeRunId,
     batchEvery: cfg.tracking.batch_every,
