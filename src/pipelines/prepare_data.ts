@@ -4,12 +4,13 @@ import { ExperimentConfig } from '../config/experiment_config';
 import { DatasetRecord } from '../data/dataset_spec';
 import { Chunk, writeChunk } from '../data/prepared_chunks';
 import { PreparedManifest, readManifest, writeManifest } from '../data/prepared_manifest';
-import { loadDataset, recordTexts } from '../data/read_dataset';
+import { loadDataset, newStats, readDataset, recordTexts } from '../data/read_dataset';
 import { ReaderRegistry } from '../data/readers/reader_registry';
 import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { splitByRatio } from '../data/split_dataset';
 import { PreparedSource, WINDOW_CHUNKS } from '../distill/prepared_source';
 import { SentenceModel } from '../model/sentence_model';
+import { KeyIndex, keyWords } from '../teacher/key_index';
 import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { writeJsonAtomic } from '../util/atomic_write';
@@ -78,26 +79,6 @@ function readDev(dir: string): DatasetRecord[] {
   return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : [];
 }
 
-/** Distinct sentences of the records, and each training row as indices into them. */
-function indexRows(records: DatasetRecord[], triplets: boolean): { texts: string[]; rows: number[][] } {
-  const index = new Map<string, number>();
-  const rows: number[][] = [];
-  for (const r of records) {
-    const ids = recordTexts(r).map(normalizeSentence).map((t) => {
-      let i = index.get(t);
-      if (i === undefined) {
-        i = index.size;
-        index.set(t, i);
-        // A sentence row is a distinct sentence, in order of first appearance.
-        if (!triplets) rows.push([i]);
-      }
-      return i;
-    });
-    if (triplets) rows.push(ids);
-  }
-  return { texts: [...index.keys()], rows };
-}
-
 /** Token ids cut to the student's max length, keeping the final [SEP]. */
 function tokenize(model: SentenceModel, text: string): { ids: number[]; truncated: boolean } {
   const e = model.tokenizer.encode(text).ids;
@@ -105,58 +86,98 @@ function tokenize(model: SentenceModel, text: string): { ids: number[]; truncate
   return { ids: [...e.slice(0, model.maxSeqLength - 1), e[e.length - 1]], truncated: true };
 }
 
+/** Rows waiting to be written, flattened to sentences; `first` marks a sentence's first occurrence in the dataset. */
+interface Pending {
+  texts: string[];
+  first: boolean[];
+}
+
 /**
- * Reads and splits the records, then per group of a window's chunks: teacher
- * embeddings (cache first, computing what is missing), student token ids,
- * chunk files. The manifest goes last. Two processes building the same key
- * write the same bytes under the same names (each write atomic), so they
- * need no lock.
+ * Streams the records (all of them in memory only for data.dev_ratio, whose
+ * held-out share is a seeded shuffle of every record), keeping each distinct
+ * sentence's 128-bit key only; every window's worth of rows is written as it
+ * fills: teacher embeddings (cache first, computing what is missing),
+ * student token ids, chunk files. The manifest goes last. Two processes
+ * building the same key write the same bytes under the same names (each
+ * write atomic), so they need no lock.
  */
 async function buildPrepared(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, dir: string, key: string, chunkRows: number, opts: PrepareOptions): Promise<PreparedManifest> {
-  const { records: all, stats } = await loadDataset(cfg.data.train, opts.readers);
-  const split = cfg.data.dev_ratio ? splitByRatio(all, cfg.data.dev_ratio, cfg.seed) : { train: all, dev: [] };
-  const triplets = cfg.data.train.kind === 'triplets';
+  const spec = cfg.data.train;
+  const stats = newStats();
+  let records: AsyncIterable<DatasetRecord> | Iterable<DatasetRecord> = readDataset(spec, stats, opts.readers);
+  let dev: DatasetRecord[] = [];
+  if (cfg.data.dev_ratio) {
+    const loaded = await loadDataset(spec, opts.readers);
+    Object.assign(stats, loaded.stats);
+    ({ train: records, dev } = splitByRatio(loaded.records, cfg.data.dev_ratio, cfg.seed));
+  }
+  const triplets = spec.kind === 'triplets';
   const groupSize = triplets ? 3 : 1;
-  const { texts, rows } = indexRows(split.train, triplets);
   const cache = opts.openCache();
-  const fill = cfg.teacher.cache ? sharedTeacherEmbeddings : teacherEmbeddings;
-  const missing = texts.reduce((n, t) => n + (cache.has(sentenceKey(t)) ? 0 : 1), 0);
-  const progress = new Progress('teacher', missing, 'sent', process.stderr, opts.quiet);
   const m: PreparedManifest = {
-    version: 1, key, groupSize, dim: cache.dim, padId: student.tokenizer.padId, chunkRows, rows: rows.length, sentences: texts.length,
-    truncated: 0, stats, teacherComputed: 0, teacherCached: 0, sample: texts.slice(0, 1000), chunks: [],
+    version: 1, key, groupSize, dim: cache.dim, padId: student.tokenizer.padId, chunkRows, rows: 0, sentences: 0,
+    truncated: 0, stats, teacherComputed: 0, teacherCached: 0, sample: [], chunks: [],
   };
-  const truncatedSeen = new Uint8Array(texts.length);
-  const group = chunkRows * WINDOW_CHUNKS;
-  for (let g = 0; g < rows.length; g += group) {
-    const groupRows = rows.slice(g, g + group);
-    const sentences = groupRows.flat();
-    const done = m.teacherComputed;
-    const te = await fill(teacher, cache, sentences.map((i) => texts[i]), { batchSize: cfg.teacher.batch_size, signal: opts.signal, onProgress: (d) => progress.update(done + d) });
-    m.teacherComputed += te.computed;
-    // Created only once the first teacher rows exist: a run that fails before leaves no folder behind.
-    fs.mkdirSync(dir, { recursive: true });
-    for (let c = 0; c < groupRows.length; c += chunkRows) {
-      const chunk = makeChunk(student, texts, sentences.slice(c * groupSize, (c + chunkRows) * groupSize), groupSize, te.embeddings.subarray(c * groupSize * cache.dim), cache.dim, truncatedSeen);
-      m.chunks.push(writeChunk(dir, m.chunks.length, chunk));
+  const seen = new KeyIndex();
+  const words = new Uint32Array(4);
+  let pending: Pending = { texts: [], first: [] };
+  const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
+  const groupRows = chunkRows * WINDOW_CHUNKS;
+  for await (const r of records) {
+    for (const t of recordTexts(r).map(normalizeSentence)) {
+      const k = keyWords(sentenceKey(t), words);
+      const first = seen.findWords(k, 0) < 0;
+      if (first) {
+        seen.setWords(k, 0, 0, m.sentences++);
+        if (m.sample.length < 1000) m.sample.push(t);
+      }
+      // A sentence row is a distinct sentence, in order of first appearance; a triplet row keeps its three.
+      if (first || triplets) (pending.texts.push(t), pending.first.push(first));
+    }
+    // Whole chunks only (a pairs record adds two rows at once): the rest waits for the next group.
+    const full = groupRows * groupSize;
+    if (pending.texts.length >= full) {
+      await writeGroup(cfg, teacher, student, cache, dir, { texts: pending.texts.slice(0, full), first: pending.first.slice(0, full) }, m, progress, opts.signal);
+      pending = { texts: pending.texts.slice(full), first: pending.first.slice(full) };
     }
   }
-  m.truncated = truncatedSeen.reduce((a, b) => a + b, 0);
-  m.teacherCached = texts.length - m.teacherComputed;
-  if (split.dev.length) writeJsonAtomic(path.join(dir, DEV_FILE), split.dev);
+  if (pending.texts.length) await writeGroup(cfg, teacher, student, cache, dir, pending, m, progress, opts.signal);
+  if (m.rows === 0) throw new DistillError(`no records after reading ${stats.rows} rows (${stats.filtered} filtered, ${stats.badRows} bad, ${stats.duplicates} duplicates)`, spec.path);
+  m.teacherCached = m.sentences - m.teacherComputed;
+  if (dev.length) writeJsonAtomic(path.join(dir, DEV_FILE), dev);
   writeManifest(dir, m);
   return m;
 }
 
-/** One chunk's rows: each sentence's token ids (truncation counted once per distinct sentence) and teacher row. */
-function makeChunk(student: SentenceModel, texts: string[], sentences: number[], groupSize: number, teacher: Float32Array, dim: number, truncatedSeen: Uint8Array): Chunk {
-  const lengths = new Int32Array(sentences.length);
+/** One window's worth of rows: teacher rows for its sentences, then its chunk files. */
+async function writeGroup(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, cache: TeacherCache, dir: string, p: Pending, m: PreparedManifest, progress: Progress, signal?: AbortSignal): Promise<void> {
+  const fill = cfg.teacher.cache ? sharedTeacherEmbeddings : teacherEmbeddings;
+  const done = m.teacherComputed;
+  const te = await fill(teacher, cache, p.texts, {
+    batchSize: cfg.teacher.batch_size, signal,
+    onProgress: (d, n) => (progress.setTotal(done + n), progress.update(done + d)),
+  });
+  m.teacherComputed += te.computed;
+  // Created only once the first teacher rows exist: a run that fails before leaves no folder behind.
+  fs.mkdirSync(dir, { recursive: true });
+  const per = m.chunkRows * m.groupSize;
+  for (let s = 0; s < p.texts.length; s += per) {
+    const n = Math.min(per, p.texts.length - s);
+    const chunk = makeChunk(student, p, s, n, m.groupSize, te.embeddings.subarray(s * m.dim, (s + n) * m.dim), m);
+    m.chunks.push(writeChunk(dir, m.chunks.length, chunk));
+    m.rows += chunk.rows;
+  }
+}
+
+/** Sentences s..s+n of `p` as a chunk: token ids (truncation counted once per distinct sentence) and teacher rows. */
+function makeChunk(student: SentenceModel, p: Pending, s: number, n: number, groupSize: number, teacher: Float32Array, m: PreparedManifest): Chunk {
+  const lengths = new Int32Array(n);
   const ids: number[] = [];
-  sentences.forEach((s, i) => {
-    const t = tokenize(student, texts[s]);
-    if (t.truncated) truncatedSeen[s] = 1;
+  for (let i = 0; i < n; i++) {
+    const t = tokenize(student, p.texts[s + i]);
+    if (t.truncated && p.first[s + i]) m.truncated++;
     lengths[i] = t.ids.length;
     for (const id of t.ids) ids.push(id);
-  });
-  return { rows: sentences.length / groupSize, lengths, ids: Int32Array.from(ids), teacher: teacher.slice(0, sentences.length * dim) };
+  }
+  return { rows: n / groupSize, lengths, ids: Int32Array.from(ids), teacher: teacher.slice() };
 }

@@ -38,6 +38,11 @@ export class KeyIndex {
     return this.table[this.slot(keyWords(key), 0)];
   }
 
+  /** Entry number of the key given by words[at..at+4], or -1. */
+  findWords(w: Uint32Array, at: number): number {
+    return this.table[this.slot(w, at)];
+  }
+
   /** Adds (or repoints) the key given by words[at..at+4]. */
   setWords(w: Uint32Array, at: number, part: number, offset: number): void {
     const s = this.slot(w, at);

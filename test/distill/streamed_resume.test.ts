@@ -3,13 +3,25 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { selectBackend } from '../../src/backend/select_backend';
+import { loadConfig } from '../../src/config/parse_config';
 import { readManifest } from '../../src/data/prepared_manifest';
+import { loadDataset, recordTexts } from '../../src/data/read_dataset';
+import { normalizeSentence } from '../../src/data/sentence_key';
+import { splitByRatio } from '../../src/data/split_dataset';
+import { embeddingDim } from '../../src/model/sentence_encoder';
+import { disposeSentenceModel, loadSentenceModel } from '../../src/model/sentence_model';
+import { prepareData } from '../../src/pipelines/prepare_data';
+import { TeacherCache } from '../../src/teacher/teacher_cache';
+import { teacherEmbeddings } from '../../src/teacher/teacher_embeddings';
+import { teacherFingerprint } from '../../src/teacher/teacher_fingerprint';
 import { EpochBatches } from '../../src/distill/epoch_batches';
 import { PreparedSource } from '../../src/distill/prepared_source';
 import { readSafetensors } from '../../src/model/safetensors';
 import { CLI, ROOT } from '../helpers/env';
 import { maxAbsDiff } from '../helpers/compare';
 import { tinyRun } from '../helpers/tiny_run';
+import { Rng } from '../../src/util/rng';
 
 /** A tiny run whose 400 sentences are prepared as 25 chunks of 16 rows, read in windows of 2 chunks (4 batches of 8). */
 function streamedRun(steps: number) {
@@ -115,5 +127,44 @@ describe('streamed training data: chunks and windows on disk', () => {
     assert.equal(second.status, 0, second.stderr);
     assert.notEqual(preparedDir(second.stderr), dir);
     assert.match(second.stderr, /data: 401 training rows/);
+  });
+
+  test('prepared rows are the rows the in-memory path made: sentences with dev_ratio, triplets with repeats', async () => {
+    await selectBackend('tensorflow');
+    const r = tinyRun({ steps: 5 });
+    const rng = new Rng(3);
+    const lines = fs.readFileSync(path.join(r.dir, 'train.tsv'), 'utf8').trim().split('\n').slice(1);
+    const pick = () => lines[Math.floor(rng.next() * 60)];
+    fs.writeFileSync(path.join(r.dir, 'trip.tsv'), 'query\tpositive\tnegative\n' + Array.from({ length: 90 }, () => `${pick()}\t${pick()}\t${pick()}`).join('\n') + '\n');
+    const model = loadSentenceModel(r.teacher);
+    try {
+      for (const [train, kind, devRatio] of [['train.tsv', 'sentences', 0.1], ['trip.tsv', 'triplets', 0]] as const) {
+        const cfg = loadConfig(r.config, [`data={train: {path: ${path.join(r.dir, train)}, kind: ${kind}}, chunk_rows: 16${devRatio ? `, dev_ratio: ${devRatio}` : ''}}`]);
+        const fp = teacherFingerprint(model).fingerprint;
+        const cache = TeacherCache.open(path.join(r.dir, `cache-${kind}`), fp, embeddingDim(model));
+        const p = await prepareData(cfg, model, fp, model, path.join(r.dir, `run-${kind}`), { quiet: true, openCache: () => cache });
+        // The reference: what prepareRunData built in memory before prepared datasets.
+        const { records } = await loadDataset(cfg.data.train);
+        const split = devRatio ? splitByRatio(records, devRatio, cfg.seed) : { train: records, dev: [] };
+        const index = new Map<string, number>();
+        const rows = split.train.map((rec) => recordTexts(rec).map(normalizeSentence).map((t) => (index.has(t) || index.set(t, index.size), index.get(t)!)));
+        const refRows = kind === 'triplets' ? rows : [...new Set(rows.flat())].map((i) => [i]);
+        const texts = [...index.keys()];
+        const teacherRows = (await teacherEmbeddings(model, cache, texts)).embeddings;
+        assert.deepEqual(p.dev, split.dev);
+        assert.equal(p.manifest.rows, refRows.length);
+        assert.equal(p.manifest.sentences, texts.length);
+        assert.ok(p.manifest.chunks.length > 2, `${kind}: several chunks`);
+        const data = p.source.loadWindow(p.manifest.chunks.map((_, i) => i));
+        const dim = embeddingDim(model);
+        refRows.forEach((row, k) => row.forEach((sent, j) => {
+          const s = data.rows[k][j];
+          assert.deepEqual([...data.ids[s]], model.tokenizer.encode(texts[sent]).ids, `${kind} row ${k} sentence ${j}: token ids`);
+          assert.ok(Buffer.from(data.teacher.buffer, data.teacher.byteOffset + s * dim * 4, dim * 4).equals(Buffer.from(teacherRows.buffer, sent * dim * 4, dim * 4)), `${kind} row ${k} sentence ${j}: teacher row`);
+        }));
+      }
+    } finally {
+      disposeSentenceModel(model);
+    }
   });
 });
