@@ -40,6 +40,9 @@ interface ChildResult {
   wallS: number;
   peakRssMb: number;
   reused: boolean;
+  /** Seconds from process start to the models loaded (first log line) and to the data ready (the padding line, the last before training). */
+  modelsS: number;
+  dataS: number;
 }
 
 /** In a child: one training run, timed from process start. */
@@ -47,15 +50,21 @@ async function child(config: string, size: number, mode: string): Promise<void> 
   await selectBackend();
   const stepAt: number[] = [];
   let reused = false;
+  let modelsS = NaN;
+  let dataS = NaN;
   await trainRun(loadConfig(config), {
     quiet: true, forceNew: true, handleSignals: false,
-    log: (l) => { if (l.startsWith('prepared dataset:')) reused = l.includes('(reused'); },
+    log: (l) => {
+      if (Number.isNaN(modelsS)) modelsS = performance.now() / 1000;
+      if (l.startsWith('padding')) dataS = performance.now() / 1000;
+      if (l.startsWith('prepared dataset:')) reused = l.includes('(reused');
+    },
     onStep: () => stepAt.push(performance.now()),
   });
   // Steady rate: after the first 10 steps (warm-up of kernels and the first window).
   const from = Math.min(10, stepAt.length - 1);
   const r: ChildResult = {
-    size, mode, reused,
+    size, mode, reused, modelsS, dataS,
     firstStepS: stepAt[0] / 1000,
     stepsPerS: (stepAt.length - 1 - from) / ((stepAt[stepAt.length - 1] - stepAt[from]) / 1000),
     wallS: performance.now() / 1000,
@@ -169,9 +178,11 @@ async function main(): Promise<void> {
     }
   }
   console.log(`bench:scale  (student 1 layer of a 1x384 all-MiniLM-L6-v2 cut, batch 32, ${STEPS} steps; steady = steps 10..${STEPS})`);
-  console.log('| sentences | mode | prepared | peak RSS MB | time to step 1 s | steady steps/s | wall s |');
-  console.log('|---|---|---|---|---|---|---|');
-  for (const r of results) console.log(`| ${r.size} | ${r.mode} | ${r.reused ? 'reused' : 'written'} | ${fmt(r, 'peakRssMb', 0)} | ${fmt(r, 'firstStepS', 1)} | ${fmt(r, 'stepsPerS', 2)} | ${fmt(r, 'wallS', 1)} |`);
+  console.log('| sentences | mode | prepared dataset | peak RSS MB | models loaded s | data ready s | time to step 1 s | steady steps/s | wall s |');
+  console.log('|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    console.log(`| ${r.size} | ${r.mode} | ${r.reused ? 'reused' : 'written'} | ${fmt(r, 'peakRssMb', 0)} | ${fmt(r, 'modelsS', 1)} | ${fmt(r, 'dataS', 1)} | ${fmt(r, 'firstStepS', 1)} | ${fmt(r, 'stepsPerS', 2)} | ${fmt(r, 'wallS', 1)} |`);
+  }
 }
 
 main().catch((e) => {
