@@ -43,6 +43,9 @@ interface ChildResult {
   /** Seconds from process start to the models loaded (first log line) and to the data ready (the padding line, the last before training). */
   modelsS: number;
   dataS: number;
+  /** Largest RSS and JS heap sampled after each training step: the loop's own footprint, without the end-of-run encode-speed pass. */
+  trainRssMb: number;
+  trainHeapMb: number;
 }
 
 /** In a child: one training run, timed from process start. */
@@ -50,6 +53,8 @@ async function child(config: string, size: number, mode: string): Promise<void> 
   await selectBackend();
   const stepAt: number[] = [];
   let reused = false;
+  let trainRss = 0;
+  let trainHeap = 0;
   let modelsS = NaN;
   let dataS = NaN;
   await trainRun(loadConfig(config), {
@@ -59,12 +64,17 @@ async function child(config: string, size: number, mode: string): Promise<void> 
       if (l.startsWith('padding')) dataS = performance.now() / 1000;
       if (l.startsWith('prepared dataset:')) reused = l.includes('(reused');
     },
-    onStep: () => stepAt.push(performance.now()),
+    onStep: () => {
+      stepAt.push(performance.now());
+      const m = process.memoryUsage();
+      trainRss = Math.max(trainRss, m.rss);
+      trainHeap = Math.max(trainHeap, m.heapUsed);
+    },
   });
   // Steady rate: after the first 10 steps (warm-up of kernels and the first window).
   const from = Math.min(10, stepAt.length - 1);
   const r: ChildResult = {
-    size, mode, reused, modelsS, dataS,
+    size, mode, reused, modelsS, dataS, trainRssMb: trainRss / 2 ** 20, trainHeapMb: trainHeap / 2 ** 20,
     firstStepS: stepAt[0] / 1000,
     stepsPerS: (stepAt.length - 1 - from) / ((stepAt[stepAt.length - 1] - stepAt[from]) / 1000),
     wallS: performance.now() / 1000,
@@ -178,10 +188,10 @@ async function main(): Promise<void> {
     }
   }
   console.log(`bench:scale  (student 1 layer of a 1x384 all-MiniLM-L6-v2 cut, batch 32, ${STEPS} steps; steady = steps 10..${STEPS})`);
-  console.log('| sentences | mode | prepared dataset | peak RSS MB | models loaded s | data ready s | time to step 1 s | steady steps/s | wall s |');
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('| sentences | mode | prepared dataset | peak RSS MB | RSS in training MB | JS heap in training MB | models loaded s | data ready s | time to step 1 s | steady steps/s | wall s |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
-    console.log(`| ${r.size} | ${r.mode} | ${r.reused ? 'reused' : 'written'} | ${fmt(r, 'peakRssMb', 0)} | ${fmt(r, 'modelsS', 1)} | ${fmt(r, 'dataS', 1)} | ${fmt(r, 'firstStepS', 1)} | ${fmt(r, 'stepsPerS', 2)} | ${fmt(r, 'wallS', 1)} |`);
+    console.log(`| ${r.size} | ${r.mode} | ${r.reused ? 'reused' : 'written'} | ${fmt(r, 'peakRssMb', 0)} | ${fmt(r, 'trainRssMb', 0)} | ${fmt(r, 'trainHeapMb', 0)} | ${fmt(r, 'modelsS', 1)} | ${fmt(r, 'dataS', 1)} | ${fmt(r, 'firstStepS', 1)} | ${fmt(r, 'stepsPerS', 2)} | ${fmt(r, 'wallS', 1)} |`);
   }
 }
 

@@ -66,7 +66,7 @@ export function readChunk(dir: string, e: ChunkEntry, groupSize: number, dim: nu
     fs.closeSync(fd);
   }
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
-  if (sha !== e.sha256) throw new DistillError(`checksum mismatch (sha256 ${sha.slice(0, 12)}…, manifest ${e.sha256.slice(0, 12)}…): the chunk is corrupt`, file);
+  if (sha !== e.sha256) throw new DistillError(`checksum mismatch (sha256 ${sha.slice(0, 12)}…, manifest ${e.sha256.slice(0, 12)}…): the chunk is corrupt; delete its folder (${dir}) and the next run prepares it again from the teacher cache`, file);
   const lengths = new Int32Array(bytes.buffer, 0, sentences);
   const ids = new Int32Array(bytes.buffer, 4 * sentences, e.tokens);
   const teacher = new Float32Array(bytes.buffer, 4 * (sentences + e.tokens), sentences * dim);
