@@ -10,7 +10,7 @@ import { normalizeSentence, sentenceKey } from '../data/sentence_key';
 import { splitByRatio } from '../data/split_dataset';
 import { PreparedSource, WINDOW_CHUNKS } from '../distill/prepared_source';
 import { SentenceModel } from '../model/sentence_model';
-import { KeyIndex, keyWords } from '../teacher/key_index';
+import { KeyIndex, keyWords } from '../util/key_index';
 import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherEmbeddings } from '../teacher/teacher_embeddings';
 import { writeJsonAtomic } from '../util/atomic_write';

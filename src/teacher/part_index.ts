@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import { writeFileAtomic } from '../util/atomic_write';
-import { keyWords } from './key_index';
+import { keyWords } from '../util/key_index';
 
 const MAGIC = 'DTIDX001';
 

@@ -6,7 +6,7 @@ import { quarantine } from '../util/quarantine';
 import { warnToStderr } from '../util/warn';
 import { whileWriting } from '../util/while_writing';
 import { readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
-import { KeyIndex } from './key_index';
+import { KeyIndex } from '../util/key_index';
 import { PartIndex, readPartIndex, sidecarFile, writePartIndex } from './part_index';
 
 

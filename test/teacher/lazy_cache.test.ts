@@ -5,7 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { sentenceKey } from '../../src/data/sentence_key';
 import { readEmbeddingTable } from '../../src/teacher/embedding_table';
-import { KeyIndex, keyWords } from '../../src/teacher/key_index';
+import { KeyIndex, keyWords } from '../../src/util/key_index';
 import { sidecarFile } from '../../src/teacher/part_index';
 import { TeacherCache } from '../../src/teacher/teacher_cache';
 import { tmpDir } from '../helpers/env';
