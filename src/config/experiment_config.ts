@@ -70,6 +70,10 @@ export interface DataSpec {
   dev?: DatasetSpec;
   /** When no dev file: hold out this share of train. */
   dev_ratio?: number;
+  /** Rows per prepared-dataset chunk file (default 4096). */
+  chunk_rows?: number;
+  /** Chunks per shuffle window: rows are shuffled and length-bucketed within a window, and one window is in memory (default 8). */
+  window_chunks?: number;
 }
 
 export interface TrainSpec {

@@ -98,6 +98,8 @@ export function parseConfig(obj: Record<string, unknown>, file: string, registri
     train: datasetSpec(d.section('train', true), readers),
     dev: d.has('dev') ? datasetSpec(d.section('dev'), readers) : (d.raw('dev'), undefined),
     dev_ratio: d.optNum('dev_ratio', { min: 0, max: 0.5 }),
+    chunk_rows: d.optNum('chunk_rows', { min: 1, int: true }),
+    window_chunks: d.optNum('window_chunks', { min: 1, int: true }),
   };
   if (data.dev && data.dev_ratio) d.fail('dev_ratio', 'cannot be used together with data.dev: evaluate on the dev file or on a held-out share of train, not both');
   d.done();

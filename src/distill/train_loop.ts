@@ -2,7 +2,10 @@ import { TrainSpec } from '../config/experiment_config';
 import { warmupLinear } from './lr_schedule';
 import { StopRequest, StopSignalName } from './stop_signal';
 import { TrainCallback } from './train_callback';
-import { batchSentences, makeBatch, planEpoch, rowLengths, totalSteps, TrainData } from './train_data';
+import { EpochBatches } from './epoch_batches';
+import { planEpochWindows } from './epoch_windows';
+import { TrainData } from './train_data';
+import { memorySource, TrainSource } from './train_source';
 import { Trainer } from './trainer';
 import { TrainingState } from './training_state';
 
@@ -17,27 +20,28 @@ export interface LoopResult {
 
 /**
  * Seeded, length-bucketed epochs of `trainer.trainStep` with warmup-linear
- * decay. Resumes from `state` exactly: each epoch's batch plan is rebuilt
- * from the RNG state saved at the epoch's start and the cursor skips what was
- * done. Everything else (metrics, evaluation, checkpoints) is a callback.
+ * decay, reading the data a window at a time (EpochBatches). Resumes from
+ * `state` exactly: each epoch's window and batch plan is rebuilt from the RNG
+ * state saved at the epoch's start and the cursor goes straight to its
+ * window, reading nothing before it. Everything else (metrics, evaluation, checkpoints) is a callback.
  * `stop` is checked before each step: a requested stop ends the loop with
  * the state of the last finished step, and onStop runs instead of onEnd.
  */
-export async function trainLoop(trainer: Trainer, data: TrainData, tc: TrainSpec, state: TrainingState, callbacks: TrainCallback[], stop?: StopRequest): Promise<LoopResult> {
-  const total = totalSteps(data.rows.length, tc.batch_size, tc.grad_accum, tc.epochs, tc.max_steps);
+export async function trainLoop(trainer: Trainer, data: TrainData | TrainSource, tc: TrainSpec, state: TrainingState, callbacks: TrainCallback[], stop?: StopRequest): Promise<LoopResult> {
+  const source = 'layout' in data ? data : memorySource(data);
+  const total = sourceSteps(source, tc);
   const warmup = Math.round(total * tc.warmup_ratio);
-  const lengths = rowLengths(data);
   const t0 = performance.now();
   const startSentences = state.sentencesSeen;
   for (const c of callbacks) await c.onStart?.(state);
   const stopped = () => !!stop?.requested;
   while (!stopped() && state.epoch < tc.epochs && state.step < total) {
-    const plan = planEpoch(lengths, tc.batch_size, state.epochRngState, tc.bucketed);
-    state.rngState = plan.rngState;
-    while (!stopped() && state.batchInEpoch < plan.batches.length && state.step < total) {
-      const micro = plan.batches.slice(state.batchInEpoch, state.batchInEpoch + tc.grad_accum);
+    const epoch = new EpochBatches(source, tc.batch_size, state.epochRngState, tc.bucketed);
+    state.rngState = epoch.plan.rngEnd;
+    while (!stopped() && state.batchInEpoch < epoch.count && state.step < total) {
+      const micro = Array.from({ length: Math.min(tc.grad_accum, epoch.count - state.batchInEpoch) }, (_, k) => epoch.batch(state.batchInEpoch + k));
       const lr = warmupLinear(state.step, tc.lr, warmup, total);
-      const result = trainer.trainStep(micro.map((rows) => makeBatch(data, batchSentences(data, rows))), lr);
+      const result = trainer.trainStep(micro, lr);
       state.step++;
       state.batchInEpoch += micro.length;
       state.sentencesSeen += result.sentences;
@@ -46,7 +50,7 @@ export async function trainLoop(trainer: Trainer, data: TrainData, tc: TrainSpec
       // Let pending I/O (MLflow requests) progress: tensor ops are synchronous and would starve it.
       await new Promise((r) => setImmediate(r));
     }
-    if (state.batchInEpoch >= plan.batches.length) {
+    if (state.batchInEpoch >= epoch.count) {
       state.epoch++;
       state.batchInEpoch = 0;
       state.epochRngState = state.rngState;
@@ -56,4 +60,15 @@ export async function trainLoop(trainer: Trainer, data: TrainData, tc: TrainSpec
   for (const c of callbacks) await (stoppedBy ? c.onStop?.(state) : c.onEnd?.(state));
   const seconds = (performance.now() - t0) / 1000;
   return { state, seconds, sentencesPerSecond: (state.sentencesSeen - startSentences) / seconds, totalSteps: total, stoppedBy };
+}
+
+/** Micro-batches in one epoch of `source`: the same every epoch (window sizes do not depend on the shuffle). */
+export function sourceBatchesPerEpoch(source: TrainSource, tc: Pick<TrainSpec, 'batch_size' | 'bucketed'>): number {
+  return planEpochWindows(source.layout, tc.batch_size, 0, tc.bucketed).totalBatches;
+}
+
+/** Optimizer steps of a run on `source`: per-epoch micro-batches grouped by accumulation, capped by max_steps. */
+export function sourceSteps(source: TrainSource, tc: Pick<TrainSpec, 'batch_size' | 'bucketed' | 'grad_accum' | 'epochs' | 'max_steps'>): number {
+  const perEpoch = Math.ceil(sourceBatchesPerEpoch(source, tc) / tc.grad_accum);
+  return Math.min(tc.max_steps ?? Infinity, perEpoch * tc.epochs);
 }

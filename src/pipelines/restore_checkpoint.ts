@@ -2,7 +2,8 @@ import * as tf from '../backend/tf';
 import * as path from 'path';
 import { TrainSpec } from '../config/experiment_config';
 import { HEADS_FILE, LoadedCheckpoint, OPTIMIZER_FILE, STATE_FILE } from '../distill/checkpoint';
-import { totalSteps } from '../distill/train_data';
+import { sourceBatchesPerEpoch, sourceSteps } from '../distill/train_loop';
+import { TrainSource } from '../distill/train_source';
 import { checkState, TrainingState } from '../distill/training_state';
 import { disposeSentenceModel, loadSentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
@@ -15,12 +16,12 @@ import { RunModels } from './run_models';
  * in range for this config and data, every tensor finite), so a corrupt
  * checkpoint is refused naming its file rather than failing steps later.
  */
-export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string, run: { rows: number; train: TrainSpec }): TrainingState {
+export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string, run: { source: TrainSource; train: TrainSpec }): TrainingState {
   const tc = run.train;
   checkState(ck.state, path.join(ck.dir, STATE_FILE), {
-    totalSteps: totalSteps(run.rows, tc.batch_size, tc.grad_accum, tc.epochs, tc.max_steps),
+    totalSteps: sourceSteps(run.source, tc),
     epochs: tc.epochs,
-    batchesPerEpoch: Math.ceil(run.rows / tc.batch_size),
+    batchesPerEpoch: sourceBatchesPerEpoch(run.source, tc),
   });
   const saved = loadSentenceModel(ck.dir);
   try {

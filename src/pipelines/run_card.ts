@@ -15,7 +15,7 @@ export function runCardData(cfg: ExperimentConfig, teacher: ResolvedModel, model
     teacher: { model: cfg.teacher.model, ...(teacher.hub ? { hub: teacher.hub } : {}) },
     student: studentShape(models.student.model, models.student.keptLayers),
     losses: cfg.losses.map((l) => ({ name: l.name, weight: l.weight, options: l.options })),
-    data: { train: cfg.data.train.path, rows: data.data.rows.length, dev: data.devSource },
+    data: { train: cfg.data.train.path, rows: data.rows, dev: data.devSource },
     evals: state.evals.map((e) => ({ ...e })),
     best: state.best,
     teacherScore: null,

@@ -67,7 +67,7 @@ export async function summarizeRun(runDir: string, models: RunModels, data: RunD
   const teacherSts = sts ? await sts.evaluate(teacher) : null;
   // MSE to the teacher is 0 for the teacher itself: no row value.
   const teacherDev = decider === sts ? teacherSts : null;
-  const speedSentences = data.texts.slice(0, 1000);
+  const speedSentences = data.sample.slice(0, 1000);
   return {
     runDir,
     steps: loop.state.step,

@@ -109,7 +109,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     let state = initialState(cfg.seed, folder.hash);
     const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'), (m) => log(`warning: ${m}`));
     if (folder.resume) {
-      state = restoreCheckpoint(models, folder.resume, folder.hash, { rows: data.data.rows.length, train: cfg.train });
+      state = restoreCheckpoint(models, folder.resume, folder.hash, { source: data.data, train: cfg.train });
       metrics.truncateAfter(state.step);
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
@@ -169,7 +169,8 @@ function logModels(cfg: ExperimentConfig, m: RunModels, tm: ResolvedModel, log: 
 
 function logData(d: RunData, log: (l: string) => void): void {
   const s = d.stats;
-  log(`data: ${d.data.rows.length} training rows, ${d.texts.length} distinct sentences (${s.rows} rows read, ${s.duplicates} duplicates, ${s.filtered} filtered, ${s.badRows} bad rows skipped)`);
+  log(`data: ${d.rows} training rows, ${d.sentences} distinct sentences (${s.rows} rows read, ${s.duplicates} duplicates, ${s.filtered} filtered, ${s.badRows} bad rows skipped)`);
+  log(`prepared dataset: ${d.prepared.dir} (${d.prepared.reused ? 'reused' : 'written'}; ${d.data.layout.chunkRows.length} chunks, windows of ${d.data.layout.windowChunks})`);
   for (const e of s.badExamples) log(`warning: bad row skipped: ${e}`);
   log(`dev: ${d.evaluators.length ? `${d.evaluators.map((e) => e.description).join('; ')} (${d.devSource})` : 'none (give data.dev or data.dev_ratio to evaluate)'}`);
   log(`teacher embeddings: ${d.teacherCached} from cache, ${d.teacherComputed} computed`);

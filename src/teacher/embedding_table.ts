@@ -10,6 +10,8 @@ export interface EmbeddingRows {
   embeddings: Float32Array;
   dim: number;
   metadata: Record<string, string>;
+  /** Byte offset in the file of each row's embedding (for positioned reads of single rows later). */
+  rowOffsets?: Float64Array;
 }
 
 /**
@@ -45,13 +47,30 @@ export function writeEmbeddingTable(file: string, rows: EmbeddingRows): void {
  * before checksums existed have no `sha256` and are read unverified.
  */
 export function readEmbeddingTable(file: string): EmbeddingRows {
-  const bytes = fs.readFileSync(file);
+  // A fresh (8-byte aligned) buffer: Arrow then views the floats in place, which gives each row's file offset.
+  const bytes = readWhole(file);
   try {
     return decodeTable(file, bytes);
   } catch (e) {
     // A flipped bit can break the Arrow structure in ways the decoder reports as a TypeError or RangeError.
     if (e instanceof DistillError) throw e;
     throw new DistillError(`corrupt Arrow IPC file (${(e as Error).message})`, file, { cause: e });
+  }
+}
+
+function readWhole(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const bytes = Buffer.from(new ArrayBuffer(size));
+    for (let at = 0; at < size;) {
+      const n = fs.readSync(fd, bytes, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return bytes;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -75,12 +94,17 @@ function decodeTable(file: string, bytes: Buffer): EmbeddingRows {
   }
   const keys: string[] = new Array(rows);
   const embeddings = new Float32Array(rows * dim);
+  const rowOffsets = new Float64Array(rows);
   let r = 0;
   for (const batch of table.batches) {
     const k = batch.getChild('key')!;
-    const values = batch.getChild('embedding')!.data[0].children[0];
-    const flat = (values.values as Float32Array).subarray(values.offset + batch.getChild('embedding')!.data[0].offset * dim, values.offset + (batch.getChild('embedding')!.data[0].offset + batch.numRows) * dim);
+    const list = batch.getChild('embedding')!.data[0];
+    const values = list.children[0];
+    const first = values.offset + list.offset * dim;
+    const flat = (values.values as Float32Array).subarray(first, first + batch.numRows * dim);
     embeddings.set(flat, r * dim);
+    const inFile = flat.buffer === bytes.buffer ? flat.byteOffset - bytes.byteOffset : NaN;
+    for (let i = 0; i < batch.numRows; i++) rowOffsets[r + i] = inFile + i * dim * 4;
     for (let i = 0; i < batch.numRows; i++) keys[r + i] = k.get(i) as string;
     r += batch.numRows;
   }
@@ -88,5 +112,5 @@ function decodeTable(file: string, bytes: Buffer): EmbeddingRows {
     const sha = tableChecksum(metadata, keys, embeddings);
     if (sha !== metadata.sha256) throw new DistillError(`checksum mismatch (sha256 ${sha.slice(0, 12)}…, stored ${metadata.sha256.slice(0, 12)}…): the file is corrupt`, file);
   }
-  return { keys, embeddings, dim, metadata };
+  return { keys, embeddings, dim, metadata, rowOffsets };
 }

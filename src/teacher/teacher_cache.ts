@@ -5,7 +5,9 @@ import { writeJsonAtomic } from '../util/atomic_write';
 import { quarantine } from '../util/quarantine';
 import { warnToStderr } from '../util/warn';
 import { whileWriting } from '../util/while_writing';
-import { EmbeddingRows, readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
+import { readEmbeddingTable, writeEmbeddingTable } from './embedding_table';
+import { KeyIndex } from '../util/key_index';
+import { PartIndex, readPartIndex, sidecarFile, writePartIndex } from './part_index';
 
 
 /** A whole part of another teacher in this folder: a mix-up to report, not corruption to repair. */
@@ -14,6 +16,9 @@ class ForeignPartError extends DistillError {}
 /** Parts older than this that are still temporary belong to a writer that died. */
 const STALE_TMP_MS = 60 * 60 * 1000;
 
+/** Parts are written at most this many rows each, so one is read (when its index is rebuilt) in one buffer of bounded size. */
+const MAX_PART_ROWS = 65536;
+
 /**
  * Teacher sentence embeddings on disk, one folder per teacher fingerprint,
  * as Arrow IPC parts keyed by sentence key. Only complete files (renamed into
@@ -21,10 +26,16 @@ const STALE_TMP_MS = 60 * 60 * 1000;
  * are ignored and cleaned up. A part that fails its checks (truncated, a
  * flipped bit against its checksum) is named in a warning and moved aside as
  * `*.bad-<time>`; its sentences are then missing and get recomputed.
+ *
+ * Opening reads each part's on-disk index (part_index.ts: keys and row
+ * offsets, 24 bytes a row), not its embeddings; a part is read whole and
+ * checked only when its index is missing or older than the part. Rows are
+ * read with positioned reads when asked for, so memory holds the key index
+ * only, whatever the size of the cache.
  */
 export class TeacherCache {
-  private readonly index = new Map<string, { part: number; row: number }>();
-  private readonly parts: EmbeddingRows[] = [];
+  private readonly index = new KeyIndex();
+  private readonly parts: string[] = [];
   private readonly loaded = new Set<string>();
 
   private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number, private readonly warn: (message: string) => void) {}
@@ -33,7 +44,7 @@ export class TeacherCache {
     return path.join(root, fingerprint);
   }
 
-  /** Opens (creating if needed) the cache of one teacher and loads every complete part. */
+  /** Opens (creating if needed) the cache of one teacher and indexes every complete part. */
   static open(root: string, fingerprint: string, dim: number, describe: Record<string, unknown> = {}, warn: (message: string) => void = warnToStderr): TeacherCache {
     const dir = TeacherCache.folder(root, fingerprint);
     fs.mkdirSync(dir, { recursive: true });
@@ -47,7 +58,7 @@ export class TeacherCache {
         if (Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > STALE_TMP_MS) fs.rmSync(file, { force: true });
         continue;
       }
-      if (f.startsWith('part-') && f.endsWith('.arrow')) cache.loadOrQuarantine(file);
+      if (isPart(f)) cache.loadOrQuarantine(file);
     }
     return cache;
   }
@@ -57,26 +68,36 @@ export class TeacherCache {
       this.load(file);
     } catch (e) {
       if (!(e instanceof DistillError) || e instanceof ForeignPartError) throw e;
+      fs.rmSync(sidecarFile(file), { force: true });
       const aside = quarantine(file);
       this.warn(`${e.message}; moved it aside to ${path.basename(aside)}, its sentences will be recomputed`);
     }
   }
 
+  /** Indexes a part from its sidecar, or reads and checks the part whole and writes the sidecar. */
   private load(file: string): void {
-    const rows = readEmbeddingTable(file);
-    if (rows.metadata.fingerprint !== this.fingerprint || rows.dim !== this.dim) {
-      throw new ForeignPartError(`cache part belongs to teacher ${rows.metadata.fingerprint} (dim ${rows.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
+    const stat = fs.statSync(file);
+    const idx = readPartIndex(file, stat) ?? this.indexPart(file, stat);
+    if (idx.fingerprint !== this.fingerprint || idx.dim !== this.dim) {
+      throw new ForeignPartError(`cache part belongs to teacher ${idx.fingerprint} (dim ${idx.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
     }
     this.loaded.add(path.basename(file));
-    const p = this.parts.push(rows) - 1;
-    rows.keys.forEach((k, row) => this.index.set(k, { part: p, row }));
+    const p = this.parts.push(file) - 1;
+    for (let r = 0; r < idx.rows; r++) this.index.setWords(idx.words, 4 * r, p, idx.offsets[r]);
   }
 
-  /** Loads the complete parts another process added since this cache was opened; returns how many rows they added. */
+  private indexPart(file: string, stat: fs.Stats): PartIndex {
+    const rows = readEmbeddingTable(file);
+    const offsets = rows.rowOffsets!;
+    if (offsets.some((o) => !Number.isFinite(o))) throw new DistillError('embedding rows are not stored in place in the file (unaligned Arrow buffers?); cannot index it', file);
+    return writePartIndex(file, stat, rows.metadata.fingerprint, rows.dim, rows.keys, offsets);
+  }
+
+  /** Indexes the complete parts another process added since this cache was opened; returns how many rows they added. */
   refresh(): number {
     const before = this.size;
     for (const f of fs.readdirSync(this.dir).sort()) {
-      if (f.startsWith('part-') && f.endsWith('.arrow') && !this.loaded.has(f)) this.loadOrQuarantine(path.join(this.dir, f));
+      if (isPart(f) && !this.loaded.has(f)) this.loadOrQuarantine(path.join(this.dir, f));
     }
     return this.size - before;
   }
@@ -86,24 +107,71 @@ export class TeacherCache {
   }
 
   has(key: string): boolean {
-    return this.index.has(key);
+    return this.index.find(key) >= 0;
   }
 
   /** Copies the embedding of `key` into `out` at `offset`; false when absent. */
   read(key: string, out: Float32Array, offset = 0): boolean {
-    const at = this.index.get(key);
-    if (!at) return false;
-    const { embeddings } = this.parts[at.part];
-    out.set(embeddings.subarray(at.row * this.dim, (at.row + 1) * this.dim), offset);
+    const e = this.index.find(key);
+    if (e < 0) return false;
+    this.readRows([[e, offset]], out);
     return true;
   }
 
-  /** Adds rows as one new complete part file. */
+  /** Copies the embedding of keys[i] into `out` at i * dim, one open per part; returns how many were absent (left as they were). */
+  readMany(keys: string[], out: Float32Array): number {
+    const at: Array<[number, number]> = [];
+    keys.forEach((k, i) => {
+      const e = this.index.find(k);
+      if (e >= 0) at.push([e, i * this.dim]);
+    });
+    this.readRows(at, out);
+    return keys.length - at.length;
+  }
+
+  /** Positioned reads of index entries into `out`, grouped by part and in file order. */
+  private readRows(at: Array<[number, number]>, out: Float32Array): void {
+    const byPart = new Map<number, Array<[number, number]>>();
+    for (const [e, o] of at) {
+      const p = this.index.part(e);
+      if (!byPart.has(p)) byPart.set(p, []);
+      byPart.get(p)!.push([this.index.offset(e), o]);
+    }
+    const bytes = 4 * this.dim;
+    const view = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    for (const [p, rows] of byPart) {
+      const file = this.parts[p];
+      const fd = fs.openSync(file, 'r');
+      try {
+        rows.sort((a, b) => a[0] - b[0]);
+        for (const [pos, o] of rows) {
+          if (fs.readSync(fd, view, 4 * o, bytes, pos) !== bytes) throw new DistillError(`row at byte ${pos} is cut short (the part shrank after it was indexed)`, file);
+        }
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+
+  /** Adds rows as new complete part files (of at most MAX_PART_ROWS rows each); returns the first file. */
   add(keys: string[], embeddings: Float32Array, name = `part-${Date.now()}-${process.pid}.arrow`, metadata: Record<string, string> = {}): string {
     const file = path.join(this.dir, name);
     if (keys.length === 0) return file;
+    if (!isPart(name) || keys.length <= MAX_PART_ROWS) return this.addPart(file, keys, embeddings, metadata);
+    for (let s = 0; s < keys.length; s += MAX_PART_ROWS) {
+      const piece = path.join(this.dir, name.replace(/\.arrow$/, `-${String(s / MAX_PART_ROWS).padStart(4, '0')}.arrow`));
+      this.addPart(piece, keys.slice(s, s + MAX_PART_ROWS), embeddings.subarray(s * this.dim, (s + MAX_PART_ROWS) * this.dim), metadata);
+    }
+    return file.replace(/\.arrow$/, '-0000.arrow');
+  }
+
+  private addPart(file: string, keys: string[], embeddings: Float32Array, metadata: Record<string, string>): string {
     whileWriting('teacher-cache part', () => writeEmbeddingTable(file, { keys, embeddings, dim: this.dim, metadata: { ...metadata, fingerprint: this.fingerprint } }));
-    if (name.startsWith('part-')) this.load(file);
+    if (isPart(path.basename(file))) whileWriting('teacher-cache part index', () => this.load(file));
     return file;
   }
+}
+
+function isPart(name: string): boolean {
+  return name.startsWith('part-') && name.endsWith('.arrow');
 }

@@ -50,6 +50,6 @@ export async function teacherEmbeddings(
     });
     cache.add(part.map(([k]) => k), r.embeddings);
   }
-  keys.forEach((k, i) => cache.read(k, out, i * dim));
+  cache.readMany(keys, out);
   return { embeddings: out, computed: todo.length, cached: sentences.length - todo.length };
 }

@@ -15,6 +15,11 @@ export class Rng {
     return ((z ^ (z >>> 16)) >>> 0) / 4294967296;
   }
 
+  /** The state after `draws` calls of next(), in O(1): the state is a counter. */
+  advance(draws: number): void {
+    this.state = (this.state + Math.imul(draws >>> 0, 0x9e3779b9)) >>> 0;
+  }
+
   /** Fisher-Yates, in place. */
   shuffle<T>(xs: T[]): T[] {
     for (let i = xs.length - 1; i > 0; i--) {
