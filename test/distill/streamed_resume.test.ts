@@ -1,6 +1,5 @@
 import { describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
@@ -17,9 +16,7 @@ import { teacherEmbeddings } from '../../src/teacher/teacher_embeddings';
 import { teacherFingerprint } from '../../src/teacher/teacher_fingerprint';
 import { EpochBatches } from '../../src/distill/epoch_batches';
 import { PreparedSource } from '../../src/distill/prepared_source';
-import { readSafetensors } from '../../src/model/safetensors';
-import { CLI, ROOT } from '../helpers/env';
-import { maxAbsDiff } from '../helpers/compare';
+import { assertSameEnd, cli, killTrainWhen } from '../helpers/killed_run';
 import { tinyRun } from '../helpers/tiny_run';
 import { Rng } from '../../src/util/rng';
 
@@ -28,19 +25,6 @@ function streamedRun(steps: number) {
   const r = tinyRun({ steps, every: 10 });
   fs.writeFileSync(r.config, fs.readFileSync(r.config, 'utf8').replace(/^data:\n/m, 'data:\n  chunk_rows: 16\n  window_chunks: 2\n'));
   return r;
-}
-
-function cli(args: string[]) {
-  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
-
-function finalWeights(runDir: string) {
-  const ck = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
-  return readSafetensors(path.join(runDir, 'checkpoints', ck, 'model.safetensors'));
-}
-
-function evals(runDir: string) {
-  return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).evals as { step: number; spearman: number }[];
 }
 
 /** The prepared dataset a run wrote (under its teacher cache). */
@@ -60,35 +44,14 @@ describe('streamed training data: chunks and windows on disk', () => {
     assert.equal(ra.status, 0, ra.stderr);
     assert.match(ra.stderr, /prepared dataset: .* \(written; 25 chunks, windows of 2\)/);
     const runB = path.join(b.dir, 'run');
-    const child = spawn('node', [CLI, 'train', '--config', b.config], { cwd: ROOT, stdio: 'ignore' });
-    const ckpt = path.join(runB, 'checkpoints', 'step-0000060');
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (fs.existsSync(ckpt)) {
-          clearInterval(t);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      child.on('exit', () => (clearInterval(t), reject(new Error('run finished before it could be killed'))));
-    });
-    await new Promise((r) => child.on('exit', r));
+    await killTrainWhen(b.config, path.join(runB, 'checkpoints', 'step-0000060'));
     assert.ok(!fs.existsSync(path.join(runB, 'summary.json')), 'the killed run did not finish');
     const rb = cli(['train', '--resume', runB]);
     assert.equal(rb.status, 0, rb.stderr);
     assert.match(rb.stderr, /resuming from .*step-00000[6-9]0/);
     assert.match(rb.stderr, /prepared dataset: .* \(reused; 25 chunks, windows of 2\)/, 'the resume reuses the prepared chunks');
     assert.match(rb.stderr, /teacher embeddings: 400 from cache, 0 computed/);
-    const wa = finalWeights(path.join(a.dir, 'run'));
-    const wb = finalWeights(runB);
-    let worst = 0;
-    for (const [k, t] of wa) worst = Math.max(worst, maxAbsDiff(t.data, wb.get(k)!.data));
-    assert.ok(worst <= 1e-5, `max abs weight difference ${worst}`);
-    const ea = evals(path.join(a.dir, 'run'));
-    const eb = evals(runB);
-    assert.equal(ea.length, steps / 10 + 1);
-    assert.deepEqual(eb.map((e) => e.step), ea.map((e) => e.step));
-    eb.forEach((e, i) => assert.ok(Math.abs(e.spearman - ea[i].spearman) <= 1e-6, `eval at step ${e.step}: ${e.spearman} vs ${ea[i].spearman}`));
+    assertSameEnd(path.join(a.dir, 'run'), runB, steps / 10 + 1);
 
     // Structurally bounded: an epoch read through the loader holds at most window_chunks chunks and reads each chunk once.
     const dir = preparedDir(ra.stderr);

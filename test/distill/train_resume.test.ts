@@ -1,6 +1,5 @@
 import { before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
@@ -8,22 +7,8 @@ import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig } from '../../src/config/parse_config';
 import { trainRun } from '../../src/pipelines/train_run';
 import { readSafetensors } from '../../src/model/safetensors';
-import { CLI, ROOT } from '../helpers/env';
-import { maxAbsDiff } from '../helpers/compare';
+import { assertSameEnd, cli, killTrainWhen } from '../helpers/killed_run';
 import { tinyRun } from '../helpers/tiny_run';
-
-function finalWeights(runDir: string) {
-  const ck = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
-  return readSafetensors(path.join(runDir, 'checkpoints', ck, 'model.safetensors'));
-}
-
-function evals(runDir: string) {
-  return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).evals as { step: number; spearman: number }[];
-}
-
-function cli(args: string[]) {
-  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
-}
 
 describe('distill train: resume, tensor hygiene, bad input', () => {
   before(async () => {
@@ -37,33 +22,12 @@ describe('distill train: resume, tensor hygiene, bad input', () => {
     const ra = cli(['train', '--config', a.config]);
     assert.equal(ra.status, 0, ra.stderr);
     const runB = path.join(b.dir, 'run');
-    const child = spawn('node', [CLI, 'train', '--config', b.config], { cwd: ROOT, stdio: 'ignore' });
-    const ckpt = path.join(runB, 'checkpoints', 'step-0000040');
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        if (fs.existsSync(ckpt)) {
-          clearInterval(t);
-          child.kill('SIGKILL');
-          resolve();
-        }
-      }, 20);
-      child.on('exit', () => (clearInterval(t), reject(new Error('run finished before it could be killed'))));
-    });
-    await new Promise((r) => child.on('exit', r));
+    await killTrainWhen(b.config, path.join(runB, 'checkpoints', 'step-0000040'));
     assert.ok(!fs.existsSync(path.join(runB, 'summary.json')), 'the killed run did not finish');
     const rb = cli(['train', '--resume', runB]);
     assert.equal(rb.status, 0, rb.stderr);
     assert.match(rb.stderr, /resuming from .*step-00000[4-9]0/);
-    const wa = finalWeights(path.join(a.dir, 'run'));
-    const wb = finalWeights(runB);
-    let worst = 0;
-    for (const [k, t] of wa) worst = Math.max(worst, maxAbsDiff(t.data, wb.get(k)!.data));
-    assert.ok(worst <= 1e-5, `max abs weight difference ${worst}`);
-    const ea = evals(path.join(a.dir, 'run'));
-    const eb = evals(runB);
-    assert.equal(ea.length, steps / 10 + 1);
-    assert.deepEqual(eb.map((e) => e.step), ea.map((e) => e.step));
-    eb.forEach((e, i) => assert.ok(Math.abs(e.spearman - ea[i].spearman) <= 1e-6, `eval at step ${e.step}: ${e.spearman} vs ${ea[i].spearman}`));
+    assertSameEnd(path.join(a.dir, 'run'), runB, steps / 10 + 1);
     // Metrics log holds each step once after the resume.
     const logged = fs.readFileSync(path.join(runB, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((m) => m.loss !== undefined).map((m) => m.step);
     assert.deepEqual(logged, [...new Set(logged)].sort((x, y) => x - y));
