@@ -127,7 +127,8 @@ describe('distill sweep', () => {
     const plan = planSweep(path.join(ROOT, 'configs', 'minilm-6to3-ibkd.yaml'), readSpaceFile(spaceFile), { name: 'ibkd-study' });
     assert.equal(new Set(plan.variants.map((v) => v.id)).size, plan.variants.length);
     assert.deepEqual(plan.duplicates, []);
-    const ibkd = plan.variants.map((v) => v.config).filter((c) => c.losses.length === 1 && c.losses[0].name === 'ibkd');
+    const subset = plan.variants.map((v) => v.config).filter((c) => c.student.hidden_size === undefined);
+    const ibkd = subset.filter((c) => c.losses.length === 1 && c.losses[0].name === 'ibkd');
     const combos = new Set(ibkd.map((c) => JSON.stringify([c.student.layers, c.losses[0].options.temperature, c.losses[0].options.lambda, c.losses[0].options.lambda === 0 ? '-' : c.losses[0].options.gamma])));
     // 2 students x 3 tau x (lambda 0, or lambda 0.2 / 1.0 x gamma median / fixed).
     assert.equal(combos.size, 2 * 3 * (1 + 2 * 2));
@@ -139,6 +140,11 @@ describe('distill sweep', () => {
       assert.ok(plan.variants.some((v) => v.config.student.layers === layers && v.config.losses.length === 1 && v.config.losses[0].name === 'mse'), `MSE baseline for 6 -> ${layers}`);
       assert.ok(plan.variants.some((v) => v.config.student.layers === layers && v.config.losses.map((l) => l.name).sort().join('+') === 'ibkd+mse'), `IBKD + MSE for 6 -> ${layers}`);
     }
+    // The paper's setting: a fresh 3 x 256 student (projection heads to 384), MSE vs IBKD at the same budget.
+    const fresh = plan.variants.map((v) => v.config).filter((c) => c.student.hidden_size !== undefined);
+    assert.deepEqual(fresh.map((c) => [c.student.layers, c.student.hidden_size, c.student.num_attention_heads, c.student.intermediate_size]), Array(4).fill([3, 256, 4, 1024]));
+    assert.deepEqual(fresh.map((c) => c.losses.map((l) => l.name === 'ibkd' ? `ibkd@${l.options.temperature}` : l.name).join('+')), ['mse', 'ibkd@0.05', 'ibkd@1', 'ibkd@0.05+mse']);
+    assert.equal(plan.variants.length, 42);
     for (const v of plan.variants) {
       assert.equal(v.config.train.eval_every > 0, true);
       assert.equal(v.runDir, path.join('checkpoints', 'minilm-6to3-ibkd', 'sweep-ibkd-study', v.id));
