@@ -41,14 +41,14 @@ function pytorch(args: string[], threads: number): PyResult {
 }
 
 /** Seconds per call of `step` over `n` calls, after one warm-up call per distinct input. */
-function timeSteps(step: (i: number) => void, n: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) step(i);
+async function timeSteps(step: (i: number) => Promise<unknown>, n: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await step(i);
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) step(i);
+  for (let i = 0; i < n; i++) await step(i);
   return (performance.now() - t0) / 1000;
 }
 
-function seedShape(backend: BackendInfo, threads: number): Record<string, number | string> {
+async function seedShape(backend: BackendInfo, threads: number): Promise<Record<string, number | string>> {
   const config = bertArchitecture.parseConfig({ model_type: 'bert', vocab_size: V, hidden_size: H, num_hidden_layers: LAYERS, num_attention_heads: 12, intermediate_size: I, max_position_embeddings: 512 }, 'bench');
   const variables = new Map<string, tf.Variable>();
   for (const [name, shape] of expectedBertShapes(config)) {
@@ -68,7 +68,7 @@ function seedShape(backend: BackendInfo, threads: number): Record<string, number
     tokens: { batch: B, seqLen: L, inputIds, attentionMask: new Int32Array(B * L).fill(1), tokenTypeIds: new Int32Array(B * L), lengths: new Array(B).fill(L), truncated: 0 },
     teacher, teacherDim: H, groupSize: 1,
   };
-  const sec = timeSteps(() => trainer.trainStep([batch], 1e-4), STEPS) / STEPS;
+  const sec = (await timeSteps(() => trainer.trainStep([batch], 1e-4), STEPS)) / STEPS;
   optimizer.dispose();
   tf.dispose([...variables.values()]);
   // Dense FLOPs of one step: forward 2*params_per_token*tokens plus attention, backward twice that.
@@ -89,7 +89,7 @@ async function quickstart(backend: BackendInfo, threads: number): Promise<Record
   const { batches, run } = shape;
   const sentences = batches.reduce((n, b) => n + b.tokens.batch, 0);
   const meanSeq = batches.reduce((n, b) => n + b.tokens.seqLen, 0) / batches.length;
-  const sec = timeSteps((i) => run.trainer.trainStep([batches[i % batches.length]], 1e-4), batches.length, 3);
+  const sec = await timeSteps((i) => run.trainer.trainStep([batches[i % batches.length]], 1e-4), batches.length, 3);
   run.dispose();
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'bench-train-')), 'batches.json');
   writeBatchesJson(file, shape);
@@ -110,7 +110,7 @@ async function main() {
   const which = process.env.BENCH_SHAPE ?? 'both';
   if (!['seed', 'quickstart', 'both'].includes(which)) throw new Error(`BENCH_SHAPE "${which}": expected seed, quickstart or both`);
   const results = [];
-  if (which !== 'quickstart') results.push(seedShape(backend, threads));
+  if (which !== 'quickstart') results.push(await seedShape(backend, threads));
   if (which !== 'seed') results.push(await quickstart(backend, threads));
   // Peak RSS covers every shape run in this process.
   const rss = process.resourceUsage().maxRSS / 1024;

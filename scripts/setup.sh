@@ -51,6 +51,18 @@ if ! command -v chromium >/dev/null 2>&1 && [ "${DISTILL_SKIP_CHROMIUM:-0}" != 1
   fi
 fi
 
+# Mesa's EGL + llvmpipe: the webgpu backend's parity tests run on Dawn's OpenGL
+# backend over this software rasteriser (no GPU needed). Debian packages.
+if ! ldconfig -p 2>/dev/null | grep -q 'libEGL_mesa.so.0' && [ "${DISTILL_SKIP_MESA:-0}" != 1 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian Mesa EGL + llvmpipe (webgpu tests on the software adapter)"
+    apt-get update -qq >/dev/null 2>&1 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libegl1 libegl-mesa0 libgl1-mesa-dri >.cache/apt-mesa.log 2>&1 || { echo "[setup] apt-get install Mesa failed; see .cache/apt-mesa.log" >&2; exit 1; }
+  else
+    echo "[setup] Mesa EGL (libegl-mesa0, libgl1-mesa-dri) is missing and cannot be installed here (needs root + apt); the webgpu tests will fail" >&2
+  fi
+fi
+
 log "typescript build"
 npx tsc -p tsconfig.json
 log "done"

@@ -2,13 +2,19 @@ import * as tf from './tf';
 import { DistillError } from '../util/errors';
 import { applyTfLogLevel, TfLogLevel } from './tf_log_level';
 import { applyTfEnvDefaults, TfEnvSetting } from './tf_env_defaults';
+import { describeAdapter, gpuDeviceNodes, openWebgpuAdapter, parseAdapterMode, WebgpuAdapterInfo } from './webgpu_adapter';
+import { startWebgpuBackend } from './webgpu_backend';
 
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'cpu'] as const;
+export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface BackendInfo {
-  /** Name the user asks for: tensorflow-gpu (tfjs-node-gpu), tensorflow (tfjs-node), cpu (pure JS). */
+  /** Name the user asks for: tensorflow-gpu (tfjs-node-gpu), webgpu (Dawn), tensorflow (tfjs-node), cpu (pure JS). */
   name: BackendName;
+  /** Why this backend: asked for, or the automatic order's reason (printed once when chosen). */
+  reason: string;
+  /** The WebGPU adapter; null on the other backends. */
+  webgpuAdapter: WebgpuAdapterInfo | null;
   /** The npm package that provides it. */
   package: string;
   tensorflowVersion: string | null;
@@ -23,6 +29,8 @@ export interface BackendInfo {
 export interface BackendOptions {
   /** Show TensorFlow's own info and warning lines (start-up, CPU features). Default false: errors only, unless TF_CPP_MIN_LOG_LEVEL is set. */
   verbose?: boolean;
+  /** Where the one "backend: ..." line goes; default stderr. */
+  print?: (line: string) => void;
 }
 
 let selected: BackendInfo | undefined;
@@ -42,11 +50,63 @@ function gpuVisible(): boolean {
   return !!process.env.CUDA_VISIBLE_DEVICES?.trim() || require('fs').existsSync('/dev/nvidia0');
 }
 
+type Attempt = { ok: true; info: Omit<BackendInfo, 'reason'> } | { ok: false; error: string };
+
+async function tryBackend(name: BackendName, automatic: boolean, tfLogLevel: TfLogLevel): Promise<Attempt> {
+  if (name === 'cpu') {
+    require('@tensorflow/tfjs-backend-cpu');
+    await tf.setBackend('cpu');
+    return { ok: true, info: { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, tfEnv: null, webgpuAdapter: null } };
+  }
+  if (name === 'webgpu') {
+    // Automatically, only a hardware adapter will do (a software one is far
+    // slower than tfjs-node); asked for, DISTILL_WEBGPU_ADAPTER decides.
+    const mode = automatic ? 'hardware' : parseAdapterMode(process.env.DISTILL_WEBGPU_ADAPTER);
+    let opened;
+    try {
+      opened = await openWebgpuAdapter(mode);
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
+    await startWebgpuBackend(opened);
+    return { ok: true, info: { name, package: '@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)', tensorflowVersion: null, threads: null, tfLogLevel: null, tfEnv: null, webgpuAdapter: opened.info } };
+  }
+  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const tfEnv = applyTfEnvDefaults(); // before TensorFlow loads: it reads them once
+  const r = tryNative(pkg);
+  if (!r.ok) return { ok: false, error: `${pkg}: ${r.error}` };
+  await tf.setBackend(name);
+  const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
+  return { ok: true, info: { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv, webgpuAdapter: null } };
+}
+
+/** The automatic order with why each candidate is (or is not) tried. */
+function automaticOrder(): { order: BackendName[]; skipped: string[] } {
+  const order: BackendName[] = [];
+  const skipped: string[] = [];
+  if (gpuVisible()) order.push('tensorflow-gpu');
+  else skipped.push('tensorflow-gpu: no CUDA GPU visible');
+  if (gpuDeviceNodes().length) order.push('webgpu');
+  else skipped.push('webgpu: no GPU device node (/dev/nvidia*, /dev/dri/renderD*)');
+  order.push('tensorflow', 'cpu');
+  return { order, skipped };
+}
+
+/** One line: name, package, version/threads or adapter, and the reason. */
+export function describeBackend(b: BackendInfo): string {
+  const detail = b.webgpuAdapter
+    ? `adapter ${describeAdapter(b.webgpuAdapter)}`
+    : `${b.tensorflowVersion ? 'TensorFlow ' + b.tensorflowVersion + ', ' : ''}${b.threads} thread${b.threads === 1 ? '' : 's'}`;
+  return `backend: ${b.name} (${b.package}; ${detail}) - ${b.reason}`;
+}
+
 /**
- * Picks the compute backend once per process: tfjs-node-gpu when installed and
- * a GPU is visible, else tfjs-node (TensorFlow C library), else the pure-JS
- * `cpu` backend with a loud warning, since it is ~100x slower.
- * `requested` (from --backend or DISTILL_BACKEND) overrides and fails loudly.
+ * Picks the compute backend once per process. Asked for (--backend or
+ * DISTILL_BACKEND), that backend or a loud failure. Otherwise the first that
+ * works of: tensorflow-gpu (tfjs-node-gpu) when a CUDA GPU is visible; webgpu
+ * on a hardware adapter; tensorflow (tfjs-node); the pure-JS `cpu` backend
+ * with a loud warning, since it is ~100x slower. The choice and its reason
+ * are printed once (stderr unless options.print says otherwise).
  * TensorFlow's C++ logging is set to errors only before its library loads,
  * unless `options.verbose` or the user's own TF_CPP_MIN_LOG_LEVEL says otherwise;
  * later calls cannot change it (TensorFlow reads it once). The allocator and
@@ -65,31 +125,25 @@ export async function selectBackend(requested: string | undefined = process.env.
   }
   const want = requested as BackendName | undefined;
   const tfLogLevel = applyTfLogLevel(options.verbose ?? false);
-  const tfEnv = want === 'cpu' ? null : applyTfEnvDefaults();
-  const attempts: string[] = [];
-  const order: BackendName[] = want ? [want] : gpuVisible() ? ['tensorflow-gpu', 'tensorflow', 'cpu'] : ['tensorflow', 'cpu'];
+  const { order, skipped } = want ? { order: [want], skipped: [] } : automaticOrder();
+  const failed: string[] = [];
   for (const name of order) {
-    if (name === 'cpu') {
-      require('@tensorflow/tfjs-backend-cpu');
-      await tf.setBackend('cpu');
-      const warning = attempts.length
-        ? `WARNING: native TensorFlow is unavailable (${attempts.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
-        : undefined;
-      selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, tfEnv: null, warning };
-      return selected;
+    const r = await tryBackend(name, !want, tfLogLevel);
+    if (!r.ok) {
+      if (want) throw new DistillError(`backend "${want}" is not usable: ${r.error}`, '--backend');
+      failed.push(`${name}: ${r.error}`);
+      continue;
     }
-    const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-    const r = tryNative(pkg);
-    if (r.ok) {
-      await tf.setBackend(name);
-      const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
-      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv };
-      return selected;
-    }
-    attempts.push(`${pkg}: ${r.error}`);
-    if (want) throw new DistillError(`backend "${want}" is not usable: ${r.error}`, '--backend');
+    const passed = [...failed, ...skipped.filter((s) => BACKENDS.indexOf(s.split(':')[0] as BackendName) < BACKENDS.indexOf(name))];
+    const reason = want ? 'as asked (--backend / DISTILL_BACKEND)' : passed.length ? `automatic: ${passed.join('; ')}` : 'automatic: first in order';
+    const warning = name === 'cpu' && !want
+      ? `WARNING: native TensorFlow is unavailable (${failed.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
+      : r.info.webgpuAdapter?.software ? `WARNING: webgpu runs on a software adapter (${r.info.webgpuAdapter.device}): correct but slow; figures from it are not GPU figures.` : undefined;
+    selected = { ...r.info, reason, ...(warning ? { warning } : {}) };
+    (options.print ?? ((l: string) => process.stderr.write(l + '\n')))(describeBackend(selected));
+    return selected;
   }
-  throw new DistillError(`no backend could be initialised: ${attempts.join('; ')}`);
+  throw new DistillError(`no backend could be initialised: ${failed.join('; ')}`);
 }
 
 export function currentBackend(): BackendInfo | undefined {

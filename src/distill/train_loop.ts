@@ -41,7 +41,7 @@ export async function trainLoop(trainer: Trainer, data: TrainData | TrainSource,
     while (!stopped() && state.batchInEpoch < epoch.count && state.step < total) {
       const micro = Array.from({ length: Math.min(tc.grad_accum, epoch.count - state.batchInEpoch) }, (_, k) => epoch.batch(state.batchInEpoch + k));
       const lr = warmupLinear(state.step, tc.lr, warmup, total);
-      const result = trainer.trainStep(micro, lr);
+      const result = await trainer.trainStep(micro, lr);
       state.step++;
       state.batchInEpoch += micro.length;
       state.sentencesSeen += result.sentences;

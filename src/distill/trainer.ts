@@ -1,4 +1,5 @@
 import * as tf from '../backend/tf';
+import { addMany } from '../backend/add_many';
 import { SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { AdamW } from './adamw';
@@ -68,13 +69,13 @@ export class Trainer {
     return this.parts.optimizer.step;
   }
 
-  trainStep(micro: StepBatch[], lr: number): StepResult {
+  async trainStep(micro: StepBatch[], lr: number): Promise<StepResult> {
     const grads = new Map<string, tf.Tensor>();
     const terms = this.parts.losses.map(() => 0);
     let loss = 0;
     try {
       for (const b of micro) {
-        const r = this.gradients(b, micro.length);
+        const r = await this.gradients(b, micro.length);
         loss += r.loss;
         r.terms.forEach((t, i) => (terms[i] += t / micro.length));
         for (const [key, g] of r.grads) {
@@ -83,7 +84,7 @@ export class Trainer {
           if (prev) tf.dispose([prev, g]);
         }
       }
-      const gradNorm = clipByGlobalNorm(grads, this.parts.maxGradNorm);
+      const gradNorm = await clipByGlobalNorm(grads, this.parts.maxGradNorm);
       if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
         const detail = this.parts.losses.map((l, i) => `${l.loss.name}=${terms[i]}`).join(', ');
         throw new NonFiniteLossError(this.step + 1, `${detail}, grad norm ${gradNorm}, lr ${lr}`);
@@ -96,7 +97,7 @@ export class Trainer {
   }
 
   /** Loss and gradients of one micro-batch, scaled by 1/accumulation. */
-  private gradients(b: StepBatch, accum: number): { loss: number; terms: number[]; grads: Map<string, tf.Tensor> } {
+  private async gradients(b: StepBatch, accum: number): Promise<{ loss: number; terms: number[]; grads: Map<string, tf.Tensor> }> {
     const termScalars: tf.Scalar[] = [];
     const run = () => tf.tidy(() => {
       const inputs = batchTensors(b.tokens);
@@ -108,7 +109,7 @@ export class Trainer {
         const s = studentForward(this.parts.student, inputs, this.needs, b.groupSize);
         const ts = this.parts.losses.map((l) => l.loss.compute(s, targets));
         ts.forEach((t) => termScalars.push(tf.keep(t.clone())));
-        return tf.addN(ts.map((t, i) => t.mul(this.parts.losses[i].weight))).div(accum) as tf.Scalar;
+        return addMany(ts.map((t, i) => t.mul(this.parts.losses[i].weight))).div(accum) as tf.Scalar;
       }, [...this.params.values()]);
     });
     let out: ReturnType<typeof run>;
@@ -119,12 +120,14 @@ export class Trainer {
       throw e;
     }
     const { value, grads } = out;
+    const named = new Map(Object.entries(grads).map(([name, g]) => [this.keyOf.get(name)!, g]));
     try {
-      return {
-        loss: value.dataSync()[0],
-        terms: termScalars.map((t) => t.dataSync()[0]),
-        grads: new Map(Object.entries(grads).map(([name, g]) => [this.keyOf.get(name)!, g])),
-      };
+      // Asynchronous reads: the webgpu backend has no synchronous read in Node.
+      const [loss, ...terms] = await Promise.all([value, ...termScalars].map(async (t) => (await t.data())[0]));
+      return { loss, terms, grads: named };
+    } catch (e) {
+      tf.dispose([...named.values()]);
+      throw e;
     } finally {
       tf.dispose([value, ...termScalars]);
     }

@@ -1,4 +1,5 @@
 import * as tf from '../backend/tf';
+import { addMany } from '../backend/add_many';
 import { DistillError } from '../util/errors';
 import { StudentOutputs, TeacherTargets } from './distill_loss';
 import { resolveLayerMap } from './layer_map';
@@ -47,7 +48,7 @@ export const attentionLoss = defineLoss({
             const d = s.attentionScores![si].sub(t.attentionScores![ti]).mul(mq).mul(mk);
             return d.square().sum().div(mq.mul(mk).sum().mul(heads));
           });
-          return tf.addN(terms).div(terms.length) as tf.Scalar;
+          return addMany(terms).div(terms.length) as tf.Scalar;
         }),
     };
   },

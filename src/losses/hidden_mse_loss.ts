@@ -1,4 +1,5 @@
 import * as tf from '../backend/tf';
+import { addMany } from '../backend/add_many';
 import { StudentOutputs, TeacherTargets } from './distill_loss';
 import { resolveLayerMap } from './layer_map';
 import { defineLoss } from './loss_definition';
@@ -32,7 +33,7 @@ export const hiddenMseLoss = defineLoss({
             const hs = params.size ? project(s.hiddenStates![si], params, 'hidden_mse.proj') : s.hiddenStates![si];
             return hs.sub(t.hiddenStates![ti]).square().mul(m).sum().div(count);
           });
-          return tf.addN(terms).div(terms.length) as tf.Scalar;
+          return addMany(terms).div(terms.length) as tf.Scalar;
         }),
     };
   },

@@ -15,7 +15,7 @@ before(async () => {
   await selectBackend('tensorflow');
 });
 
-test('AdamW + warmup-linear + global-norm clipping follow torch.optim.AdamW for 12 steps', () => {
+test('AdamW + warmup-linear + global-norm clipping follow torch.optim.AdamW for 12 steps', async () => {
   const rng = new Rng(11);
   const r = (n: number, s = 1) => Array.from({ length: n }, () => (rng.next() * 2 - 1) * s);
   const shapes: Record<string, number[]> = { 'encoder.layer.0.output.dense.weight': [4, 3], 'encoder.layer.0.output.dense.bias': [3], 'embeddings.LayerNorm.weight': [3] };
@@ -36,13 +36,13 @@ test('AdamW + warmup-linear + global-norm clipping follow torch.optim.AdamW for 
   const params = new Map(Object.entries(init).map(([k, v]) => [k, tf.variable(tf.tensor(v, shapes[k]), true, `adamw-test/${k}`)]));
   const opt = new AdamW(params, { eps: hp.eps, weightDecay: hp.wd, noDecay: noDecayForNormAndBias });
   const before = tf.memory().numTensors;
-  grads.forEach((g, step) => {
+  for (const [step, g] of grads.entries()) {
     const m = new Map(Object.entries(g).map(([k, v]) => [k, tf.tensor(v, shapes[k])]));
-    const norm = clipByGlobalNorm(m, hp.max_norm);
+    const norm = await clipByGlobalNorm(m, hp.max_norm);
     assert.ok(Math.abs(norm - ref.norms[step]) < 1e-4 * Math.max(1, norm), `norm at ${step}: ${norm} vs ${ref.norms[step]}`);
     opt.apply(m, warmupLinear(step, hp.lr, hp.warmup, hp.total));
     tf.dispose([...m.values()]);
-  });
+  }
   assert.equal(tf.memory().numTensors, before, 'optimizer steps leak no tensors');
   for (const [k, p] of params) assertClose(p.dataSync(), flatten(ref.params[k]), 2e-6, k);
 });

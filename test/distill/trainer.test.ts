@@ -44,14 +44,14 @@ describe('Trainer.trainStep', () => {
     data = { ids, teacher: t.embeddings, teacherDim: t.dim, padId: teacher.tokenizer.padId, rows: texts.map((_, i) => [i]) };
   });
 
-  test('two accumulated half batches give the same update as one full batch; the tensor count is unchanged', () => {
+  test('two accumulated half batches give the same update as one full batch; the tensor count is unchanged', async () => {
     const a = setup(teacher, 0);
     const b = setup(teacher, 0);
     const w0 = weights(a.student);
     const before = tf.memory().numTensors;
     // Equal-length halves, so the mean over the full batch is the mean of the halves' means.
-    const full = a.trainer.trainStep([makeBatch(data, [0, 1, 2, 3])], 1e-3);
-    const acc = b.trainer.trainStep([makeBatch(data, [0, 1]), makeBatch(data, [2, 3])], 1e-3);
+    const full = await a.trainer.trainStep([makeBatch(data, [0, 1, 2, 3])], 1e-3);
+    const acc = await b.trainer.trainStep([makeBatch(data, [0, 1]), makeBatch(data, [2, 3])], 1e-3);
     assert.equal(tf.memory().numTensors, before);
     assert.ok(Math.abs(full.loss - acc.loss) < 1e-6 * Math.max(1, full.loss), `loss ${full.loss} vs ${acc.loss}`);
     assert.ok(Math.abs(full.gradNorm - acc.gradNorm) < 1e-4 * full.gradNorm, `grad norm ${full.gradNorm} vs ${acc.gradNorm}`);
@@ -66,13 +66,13 @@ describe('Trainer.trainStep', () => {
     b.dispose();
   });
 
-  test('a non-finite loss throws before any update and leaks nothing', () => {
+  test('a non-finite loss throws before any update and leaks nothing', async () => {
     const a = setup(teacher);
     const w0 = weights(a.student);
     const before = tf.memory().numTensors;
     const bad = makeBatch(data, [0, 1]);
     bad.teacher = bad.teacher.map(() => NaN);
-    assert.throws(() => a.trainer.trainStep([bad], 1e-3), (e: unknown) => e instanceof NonFiniteLossError && /non-finite loss at step 1 \(mse=NaN/.test((e as Error).message));
+    await assert.rejects(a.trainer.trainStep([bad], 1e-3), (e: unknown) => e instanceof NonFiniteLossError && /non-finite loss at step 1 \(mse=NaN/.test((e as Error).message));
     assert.equal(tf.memory().numTensors, before);
     assert.equal(a.trainer.step, 0, 'the optimizer did not step');
     for (const [k, w] of weights(a.student)) assert.equal(maxAbsDiff(w, w0.get(k)!), 0, k);

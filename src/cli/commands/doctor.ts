@@ -3,6 +3,7 @@ import { selectBackend } from '../../backend/select_backend';
 import { probeMatmul } from '../../backend/matmul_probe';
 import { describeTfLogLevel } from '../../backend/tf_log_level';
 import { describeTfEnv } from '../../backend/tf_env_defaults';
+import { describeAdapter } from '../../backend/webgpu_adapter';
 import { emit, OutputOptions, runCommand } from '../output';
 import { CommonArgs } from '../common_args';
 
@@ -11,11 +12,12 @@ export const doctorCommand: CommandModule<CommonArgs, CommonArgs & OutputOptions
   describe: 'Report the compute backend, TensorFlow version, log level and allocator/threading settings, threads and a matmul GFLOP/s probe',
   handler: runCommand(async (args) => {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
-    const probe = await probeMatmul(backend.name === "cpu" ? 128 : 1024);
-    const result = { backend: backend.name, package: backend.package, tensorflow: backend.tensorflowVersion, threads: backend.threads, tfLogLevel: backend.tfLogLevel, tfEnv: backend.tfEnv, node: process.version, matmul: probe, warning: backend.warning ?? null };
+    const probe = await probeMatmul(backend.name === "cpu" || backend.webgpuAdapter?.software ? 128 : 1024);
+    const result = { backend: backend.name, reason: backend.reason, webgpuAdapter: backend.webgpuAdapter, package: backend.package, tensorflow: backend.tensorflowVersion, threads: backend.threads, tfLogLevel: backend.tfLogLevel, tfEnv: backend.tfEnv, node: process.version, matmul: probe, warning: backend.warning ?? null };
     emit(args, result, () =>
       [
-        `backend      ${backend.name} (${backend.package})`,
+        `backend      ${backend.name} (${backend.package}) - ${backend.reason}`,
+        ...(backend.webgpuAdapter ? [`adapter      ${describeAdapter(backend.webgpuAdapter)}`] : []),
         `tensorflow   ${backend.tensorflowVersion ?? 'n/a (pure JS)'}`,
         `tf logging   ${backend.tfLogLevel ? describeTfLogLevel(backend.tfLogLevel) : 'n/a (pure JS)'}`,
         ...(backend.tfEnv ? describeTfEnv(backend.tfEnv) : ['n/a (pure JS)']).map((l, i) => `${i ? '             ' : 'tf settings  '}${l}`),

@@ -28,7 +28,6 @@ export const encodeCommand: CommandModule<CommonArgs, EncodeArgs> = {
       .option('runtime', { type: 'string', choices: ['tfjs', 'onnx'], default: 'tfjs', describe: 'onnx: the same model exported (cached in .cache/onnx) and run in onnxruntime-node' }) as never,
   handler: runCommand(async (args: EncodeArgs) => {
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
-    if (!args.json) process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''})\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
     const s = await encodeFile({ model: args.model, input: args.input, output: args.output, batchSize: args.batch, field: args.field, runtime: args.runtime, force: args.force });
     emit(args, { backend: backend.name, ...s }, () => {

@@ -79,7 +79,6 @@ export const sweepCommand: CommandModule<CommonArgs, SweepArgs> = {
       return;
     }
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
-    process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
     const log = (l: string) => process.stderr.write(l + '\n');
     const children = args.parallel > 1 ? childProcessRunner({ cli: process.argv[1], configFile: args.config, sets: args.set, backend: args.backend, verbose: args.verbose, log }) : null;

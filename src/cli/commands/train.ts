@@ -39,7 +39,6 @@ export const trainCommand: CommandModule<CommonArgs, TrainArgs> = {
     if (!fs.existsSync(configFile)) throw new DistillError('config file does not exist', configFile);
     const cfg = loadConfig(configFile, args.set);
     const backend = await selectBackend(args.backend, { verbose: args.verbose });
-    process.stderr.write(`backend: ${backend.name} (${backend.package}${backend.tensorflowVersion ? ', TensorFlow ' + backend.tensorflowVersion : ''}, ${backend.threads} threads)\n`);
     if (backend.warning) process.stderr.write(backend.warning + '\n');
     let s: TrainRunSummary;
     try {
