@@ -2,6 +2,8 @@ import * as tf from './tf';
 import { DistillError } from '../util/errors';
 import { applyTfLogLevel, TfLogLevel } from './tf_log_level';
 import { applyTfEnvDefaults, TfEnvSetting } from './tf_env_defaults';
+import { GPU_PACKAGE, gpuLikelyUsable } from './gpu_devices';
+import { gpuFallbackWarning, loadNativePackage, NativePackage } from './load_native';
 
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -17,6 +19,8 @@ export interface BackendInfo {
   tfLogLevel: TfLogLevel | null;
   /** Allocator and threading settings TensorFlow loaded with; null on the pure-JS backend. */
   tfEnv: TfEnvSetting[] | null;
+  /** tensorflow-gpu only: whether TensorFlow placed ops on a GPU (tfjs-node-gpu's isUsingGpuDevice); false means its CPU fallback. */
+  usingGpu?: boolean;
   warning?: string;
 }
 
@@ -27,19 +31,8 @@ export interface BackendOptions {
 
 let selected: BackendInfo | undefined;
 
-function tryNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): { ok: true; version: string } | { ok: false; error: string } {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    require(pkg);
-    const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-    return { ok: true, version: binding?.TF_Version ?? 'unknown' };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0] };
-  }
-}
-
 function gpuVisible(): boolean {
-  return !!process.env.CUDA_VISIBLE_DEVICES?.trim() || require('fs').existsSync('/dev/nvidia0');
+  return gpuLikelyUsable();
 }
 
 /**
@@ -78,12 +71,14 @@ export async function selectBackend(requested: string | undefined = process.env.
       selected = { name, package: '@tensorflow/tfjs-backend-cpu', tensorflowVersion: null, threads: 1, tfLogLevel: null, tfEnv: null, warning };
       return selected;
     }
-    const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
-    const r = tryNative(pkg);
+    const pkg: NativePackage = name === 'tensorflow-gpu' ? GPU_PACKAGE : '@tensorflow/tfjs-node';
+    const r = loadNativePackage(pkg);
     if (r.ok) {
-      await tf.setBackend(name);
+      // Both native packages register themselves as tfjs backend 'tensorflow'.
+      await tf.setBackend('tensorflow');
       const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
-      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv };
+      const gpu = pkg === GPU_PACKAGE ? { usingGpu: r.usingGpu, warning: r.usingGpu ? undefined : gpuFallbackWarning() } : {};
+      selected = { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv, ...gpu };
       return selected;
     }
     attempts.push(`${pkg}: ${r.error}`);
