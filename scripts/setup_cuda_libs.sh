@@ -4,7 +4,7 @@
 # into node_modules/@tensorflow/tfjs-node-gpu/deps/nvidia/<lib>/lib. TensorFlow
 # dlopens them from deps/lib/libtensorflow_framework.so.2, whose RUNPATH holds
 # $ORIGIN/../nvidia/<lib>/lib (the pip layout), so they are found with no
-# LD_LIBRARY_PATH. They are ~2.5 GB to download, so by default (DISTILL_CUDA_LIBS
+# LD_LIBRARY_PATH. They are ~2.7 GB of wheels (4.2 GB unpacked), so by default (DISTILL_CUDA_LIBS
 # unset or auto) all of them only where an NVIDIA driver is installed; elsewhere
 # only the CUDA runtime (3.5 MB), so CPU-only CI still checks that TensorFlow
 # finds a CUDA library through that RUNPATH. 1 forces all, 0 skips all.
@@ -27,7 +27,7 @@ case "$mode" in
   auto)
     if ! driver_present; then
       which=runtime
-      echo "setup_cuda_libs: no NVIDIA driver here (no /dev/nvidiactl, no libcuda.so.1): only the CUDA runtime, not the ~2.5 GB of CUDA libraries (DISTILL_CUDA_LIBS=1 fetches them anyway). TensorFlow runs on the CPU."
+      echo "setup_cuda_libs: no NVIDIA driver here (no /dev/nvidiactl, no libcuda.so.1): only the CUDA runtime, not the ~2.7 GB of CUDA wheels (DISTILL_CUDA_LIBS=1 fetches them anyway). TensorFlow runs on the CPU."
     fi ;;
   *) echo "setup_cuda_libs: DISTILL_CUDA_LIBS must be auto, 1 or 0, not '$mode'" >&2; exit 1 ;;
 esac
@@ -51,8 +51,18 @@ echo "setup_cuda_libs: fetching $(echo "$reqs" | wc -l) CUDA 12 wheels into $cac
 "$python" -m pip download --quiet --no-deps --only-binary=:all: --find-links "$cache" -d "$dl" $(echo "$reqs" | sed 's/ //g')
 rm -rf "$deps/nvidia"
 for w in "$dl"/*.whl; do
-  unzip -q -o "$w" 'nvidia/*' -x '*.a' 'nvidia/*/include/*' -d "$deps"
+  unzip -q -o "$w" 'nvidia/*' -d "$deps"
   mv -f "$w" "$cache/"
 done
+# Static libraries and headers are for compiling against CUDA, not for running it.
+find "$deps/nvidia" \( -name '*.a' -o -name include -prune \) -exec rm -rf {} +
+# dlopen searches only the RUNPATH of the library that calls it. TensorFlow's
+# loader (tsl DsoLoader) lives in libtensorflow_framework.so.2, whose RUNPATH
+# lacks nvidia/cusolver/lib (only libtensorflow_cc.so.2's has it), so the
+# library is linked into a directory the framework does search. Its own RUNPATH
+# ($ORIGIN/../../cublas/lib, ...) resolves the same from there: same depth.
+if [ -e "$deps/nvidia/cusolver/lib/libcusolver.so.11" ]; then
+  ln -sfn ../../cusolver/lib/libcusolver.so.11 "$deps/nvidia/cuda_runtime/lib/libcusolver.so.11"
+fi
 echo "$reqs" > "$stamp"
 echo "setup_cuda_libs: $(du -sh "$deps/nvidia" | cut -f1) of CUDA 12 libraries in $deps/nvidia ($((SECONDS - t0)) s)"
