@@ -2,16 +2,30 @@
 # One set-up for a fresh clone: npm packages, the native TensorFlow binding,
 # the Python reference environment, the real teacher model, and the build.
 # Safe to rerun; each step skips itself when already done.
+# --gpu (or DISTILL_GPU=1) also builds tfjs-node-gpu against the CUDA tensorflow
+# wheel (backend tensorflow-gpu), plus its CUDA 12 libraries where an NVIDIA
+# driver is present (DISTILL_CUDA_LIBS=1 forces them, 0 skips them).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 log() { echo "[setup] $*"; }
+gpu="${DISTILL_GPU:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --gpu) gpu=1 ;;
+    *) echo "[setup] unknown argument '$arg'; valid: --gpu" >&2; exit 1 ;;
+  esac
+done
 
 if [ ! -d node_modules/@tensorflow/tfjs-node ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "npm ci (install scripts off: tfjs-node's own installer downloads from the internet)"
   npm ci --ignore-scripts --no-audit --no-fund
 fi
 bash scripts/setup_tfjs_node.sh tfjs-node tensorflow-cpu
+if [ "$gpu" = 1 ]; then
+  bash scripts/setup_tfjs_node.sh tfjs-node-gpu tensorflow
+  bash scripts/setup_cuda_libs.sh
+fi
 
 mkdir -p .cache
 # A virtualenv at $1 holding exactly the pins of requirements file $2; pip's output goes to .cache/$3.

@@ -47,6 +47,15 @@ touch "$deps/lib/libtensorflow.so.2.9.1"
 
 nodedir="$(dirname "$(dirname "$(command -v node)")")"
 echo "setup_tfjs_node: building the $pkg binding (node headers from $nodedir)"
-(cd "$root" && npm_config_nodedir="$nodedir" npm_config_build_from_source=true npm rebuild "@tensorflow/$pkg" >"$root/.cache/$pkg-build.log" 2>&1) || {
+build() {
+  if [ "$pkg" = tfjs-node-gpu ]; then
+    # Its npm install script passes "download", which deletes deps/ and fetches
+    # libtensorflow from the internet; without that argument it builds against deps/.
+    (cd "$mod" && PATH="$root/node_modules/.bin:$PATH" node scripts/install.js gpu)
+  else
+    (cd "$root" && npm rebuild "@tensorflow/$pkg")
+  fi
+}
+(export npm_config_nodedir="$nodedir" npm_config_build_from_source=true; build >"$root/.cache/$pkg-build.log" 2>&1) || {
   echo "setup_tfjs_node: build failed; log: $root/.cache/$pkg-build.log" >&2; tail -30 "$root/.cache/$pkg-build.log" >&2; exit 1; }
 node -e "const tf=require('$mod'); console.log('setup_tfjs_node: $pkg ready, TensorFlow ' + tf.version['tfjs-node'] + ' / C library ' + tf.backend().binding.TF_Version)"

@@ -4,6 +4,8 @@ import { applyTfLogLevel, TfLogLevel } from './tf_log_level';
 import { applyTfEnvDefaults, TfEnvSetting } from './tf_env_defaults';
 import { describeAdapter, gpuDeviceNodes, openWebgpuAdapter, parseAdapterMode, WebgpuAdapterInfo } from './webgpu_adapter';
 import { startWebgpuBackend } from './webgpu_backend';
+import { GPU_PACKAGE, gpuLikelyUsable } from './gpu_devices';
+import { gpuFallbackWarning, loadNativePackage, NativePackage } from './load_native';
 
 export const BACKENDS = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -23,6 +25,8 @@ export interface BackendInfo {
   tfLogLevel: TfLogLevel | null;
   /** Allocator and threading settings TensorFlow loaded with; null on the pure-JS backend. */
   tfEnv: TfEnvSetting[] | null;
+  /** tensorflow-gpu only: whether TensorFlow placed ops on a GPU (tfjs-node-gpu's isUsingGpuDevice); false means its CPU fallback. */
+  usingGpu?: boolean;
   warning?: string;
 }
 
@@ -35,19 +39,8 @@ export interface BackendOptions {
 
 let selected: BackendInfo | undefined;
 
-function tryNative(pkg: '@tensorflow/tfjs-node' | '@tensorflow/tfjs-node-gpu'): { ok: true; version: string } | { ok: false; error: string } {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
-    require(pkg);
-    const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-    return { ok: true, version: binding?.TF_Version ?? 'unknown' };
-  } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0] };
-  }
-}
-
 function gpuVisible(): boolean {
-  return !!process.env.CUDA_VISIBLE_DEVICES?.trim() || require('fs').existsSync('/dev/nvidia0');
+  return gpuLikelyUsable();
 }
 
 type Attempt = { ok: true; info: Omit<BackendInfo, 'reason'> } | { ok: false; error: string };
@@ -71,13 +64,15 @@ async function tryBackend(name: BackendName, automatic: boolean, tfLogLevel: TfL
     await startWebgpuBackend(opened);
     return { ok: true, info: { name, package: '@tensorflow/tfjs-backend-webgpu + webgpu (Dawn)', tensorflowVersion: null, threads: null, tfLogLevel: null, tfEnv: null, webgpuAdapter: opened.info } };
   }
-  const pkg = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+  const pkg: NativePackage = name === 'tensorflow-gpu' ? GPU_PACKAGE : '@tensorflow/tfjs-node';
   const tfEnv = applyTfEnvDefaults(); // before TensorFlow loads: it reads them once
-  const r = tryNative(pkg);
+  const r = loadNativePackage(pkg);
   if (!r.ok) return { ok: false, error: `${pkg}: ${r.error}` };
-  await tf.setBackend(name);
+  // Both native packages register themselves as tfjs backend 'tensorflow'.
+  await tf.setBackend('tensorflow');
   const threads = Number(process.env.TF_NUM_INTRAOP_THREADS) || require('os').availableParallelism?.() || require('os').cpus().length;
-  return { ok: true, info: { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv, webgpuAdapter: null } };
+  const gpu = pkg === GPU_PACKAGE ? { usingGpu: r.usingGpu, ...(r.usingGpu ? {} : { warning: gpuFallbackWarning() }) } : {};
+  return { ok: true, info: { name, package: pkg, tensorflowVersion: r.version, threads, tfLogLevel, tfEnv, webgpuAdapter: null, ...gpu } };
 }
 
 /** The automatic order with why each candidate is (or is not) tried. */
@@ -138,7 +133,7 @@ export async function selectBackend(requested: string | undefined = process.env.
     const reason = want ? 'as asked (--backend / DISTILL_BACKEND)' : passed.length ? `automatic: ${passed.join('; ')}` : 'automatic: first in order';
     const warning = name === 'cpu' && !want
       ? `WARNING: native TensorFlow is unavailable (${failed.join('; ')}); using the pure-JS cpu backend, ~100x slower. Run "npm run setup" to build tfjs-node.`
-      : r.info.webgpuAdapter?.software ? `WARNING: webgpu runs on a software adapter (${r.info.webgpuAdapter.device}): correct but slow; figures from it are not GPU figures.` : undefined;
+      : r.info.webgpuAdapter?.software ? `WARNING: webgpu runs on a software adapter (${r.info.webgpuAdapter.device}): correct but slow; figures from it are not GPU figures.` : r.info.warning;
     selected = { ...r.info, reason, ...(warning ? { warning } : {}) };
     (options.print ?? ((l: string) => process.stderr.write(l + '\n')))(describeBackend(selected));
     return selected;

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
+import { nativeBackendUnderTest } from '../helpers/native_backend';
 import { AdamW, noDecayForNormAndBias } from '../../src/distill/adamw';
 import { clipByGlobalNorm } from '../../src/distill/clip_grads';
 import { warmupLinear } from '../../src/distill/lr_schedule';
@@ -12,7 +13,7 @@ import { runPython, tmpDir } from '../helpers/env';
 import { assertClose, flatten } from '../helpers/compare';
 
 before(async () => {
-  await selectBackend('tensorflow');
+  await selectBackend(nativeBackendUnderTest());
 });
 
 test('AdamW + warmup-linear + global-norm clipping follow torch.optim.AdamW for 12 steps', async () => {

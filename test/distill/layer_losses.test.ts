@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
+import { nativeBackendUnderTest } from '../helpers/native_backend';
 import { buildLosses } from '../../src/losses/loss_registry';
 import { Rng } from '../../src/util/rng';
 import { runPython, tmpDir } from '../helpers/env';
@@ -20,7 +21,7 @@ function randn(rng: Rng, n: number): number[] {
 }
 
 before(async () => {
-  await selectBackend('tensorflow');
+  await selectBackend(nativeBackendUnderTest());
 });
 
 test('hidden_mse, attention (kl and mse) and margin_mse match PyTorch in value and gradient', () => {

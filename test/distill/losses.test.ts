@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
+import { nativeBackendUnderTest } from '../helpers/native_backend';
 import { buildLosses } from '../../src/losses/loss_registry';
 import { Rng } from '../../src/util/rng';
 import { runPython, tmpDir } from '../helpers/env';
@@ -27,7 +28,7 @@ function reshape(xs: number[], shape: number[]): unknown {
 }
 
 before(async () => {
-  await selectBackend('tensorflow');
+  await selectBackend(nativeBackendUnderTest());
 });
 
 test('mse, cosine and ibkd (median and fixed gamma) match PyTorch in value and gradient', () => {

@@ -3,6 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as path from 'path';
 import * as tf from '../../src/backend/tf';
 import { selectBackend } from '../../src/backend/select_backend';
+import { nativeBackendUnderTest } from '../helpers/native_backend';
 import { SentenceModel } from '../../src/model/sentence_model';
 import { bertForward } from '../../src/model/bert_encoder';
 import { l2Normalize, pool } from '../../src/model/pooling';
@@ -45,7 +46,7 @@ describe('BERT-family layers on tiny random models vs PyTorch transformers', () 
   let roberta: { model: SentenceModel; ref: Reference };
   let xlmr: { model: SentenceModel; ref: Reference };
   before(async () => {
-    await selectBackend('tensorflow');
+    await selectBackend(nativeBackendUnderTest());
     gelu = makeTiny(['--seed', '1']);
     relu = makeTiny(['--seed', '2', '--act', 'relu', '--layers', '3', '--heads', '2']);
     roberta = makeTiny(['--seed', '3', '--arch', 'roberta']);
