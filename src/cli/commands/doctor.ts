@@ -12,7 +12,7 @@ export const doctorCommand: CommandModule<CommonArgs, CommonArgs & OutputOptions
   command: 'doctor',
   describe: 'Report the compute backend, the GPUs TensorFlow sees (or why none), TensorFlow version, log level and allocator/threading settings, threads and a matmul GFLOP/s probe',
   handler: runCommand(async (args) => {
-    const backend = await selectBackend(args.backend, { verbose: args.verbose });
+    const backend = await selectBackend(args.backend, { verbose: args.verbose, print: () => undefined }); // its own first line says it
     const probe = await probeMatmul(backend.name === "cpu" || backend.webgpuAdapter?.software ? 128 : 1024);
     const gpu = gpuReport();
     const result = { backend: backend.name, reason: backend.reason, webgpuAdapter: backend.webgpuAdapter, package: backend.package, tensorflow: backend.tensorflowVersion, threads: backend.threads, tfLogLevel: backend.tfLogLevel, tfEnv: backend.tfEnv, node: process.version, matmul: probe, gpu, warning: backend.warning ?? null };
