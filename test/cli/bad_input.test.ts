@@ -115,7 +115,7 @@ describe('bad input gets a clear error naming the file', () => {
     assert.ok(!r.stderr.includes('    at '), 'user errors print no stack trace');
     const unknown = spawnSync('node', [CLI, 'doctor', '--backend', 'tpu'], { encoding: 'utf8' });
     assert.notEqual(unknown.status, 0);
-    assert.match(unknown.stderr, /Choices: "tensorflow-gpu", "tensorflow", "cpu"/);
+    assert.match(unknown.stderr, /Choices: "tensorflow-gpu", "webgpu", "tensorflow", "cpu"/);
   });
 
   test('train: a training row with extra fields is an error naming its line, or with on_bad_row: skip a warning naming it', () => {
