@@ -129,4 +129,28 @@ describe('distill train --backend webgpu (software adapter): eval, best model, c
     const bestStep = JSON.parse(fs.readFileSync(path.join(gpuRun, 'best', BEST_INFO_FILE), 'utf8'));
     assert.ok(Math.abs(g.result.averageSpearman - bestStep.value) <= SPEARMAN_TOL, `eval ${g.result.averageSpearman} vs the run's ${bestStep.value}`);
   });
+
+  test('distill encode and export (onnx, verified, int8) --backend webgpu of the best model equal tensorflow\'s', () => {
+    const best = path.join(gpuRun, 'best');
+    const input = path.join(base.dir, 'encode.txt');
+    fs.writeFileSync(input, fs.readFileSync(path.join(base.dir, 'train.tsv'), 'utf8').split('\n').slice(1, 6).join('\n') + '\n');
+    const encode = (env: Record<string, string>) => {
+      const p = cli(['encode', '--model', best, '--input', input, '--json'], env);
+      assert.equal(p.status, 0, p.stderr);
+      return (JSON.parse(p.stdout).embeddings as number[][]).flat();
+    };
+    const e = encode(TENSORFLOW);
+    const r = maxAbsDiff(encode(WEBGPU), e) / largest(e);
+    assert.ok(r <= REL_TOL, `encode: ${r.toExponential(2)} relative`);
+    const exported = (name: string, env: Record<string, string>) => {
+      const out = path.join(base.dir, name);
+      const p = cli(['export', '--model', best, '--out', out, '--format', 'onnx', '--verify', '--quantize', 'int8'], env);
+      assert.equal(p.status, 0, p.stderr);
+      return out;
+    };
+    const g = exported('export-webgpu', WEBGPU);
+    const t = exported('export-tf', TENSORFLOW);
+    // The graphs are built from weights read back from the GPU: bit for bit those tensorflow holds.
+    for (const f of ['model.onnx', 'model_quantized.onnx']) assert.ok(fs.readFileSync(path.join(g, 'onnx', f)).equals(fs.readFileSync(path.join(t, 'onnx', f))), `onnx/${f} differs`);
+  });
 });
