@@ -12,6 +12,7 @@ import { rowCosines } from '../eval/cosine';
 import { writeDirAtomicAsync, writeFileChecked } from '../util/atomic_write';
 import { whileWritingAsync } from '../util/while_writing';
 import { describeLeftovers, removeLeftoverTemps } from '../util/leftover_temps';
+import { readableSync } from '../backend/webgpu_backend';
 
 export const EXPORT_FORMATS = ['onnx', 'sentence-transformers'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -73,6 +74,8 @@ export async function exportModel(o: ExportOptions): Promise<ExportReport> {
 
 async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, opset: number): Promise<ExportReport> {
   // Both formats carry the sentence-transformers folder: config, tokenizer, modules, pooling.
+  // Saving and the ONNX graph read weights synchronously: on webgpu each needs an async read just before.
+  await readableSync(model.weights.values());
   saveSentenceModel(model, dir);
   const report: ExportReport = { out: dir, format: o.format, files: {} };
   if (o.format === 'onnx') {
@@ -98,6 +101,7 @@ async function writeExport(model: SentenceModel, dir: string, o: ExportOptions, 
     }
     if (o.quantize === 'int8') {
       const q = path.join(dir, 'onnx', 'model_quantized.onnx');
+      await readableSync(model.weights.values());
       writeFileChecked(q, buildBertOnnx(model, { opset, quantize: 'int8' }).bytes);
       const enc = await OnnxEncoder.open(q);
       const qOut = await enc.encode(model.tokenizer, sentences, model.maxSeqLength, 8);

@@ -1,6 +1,7 @@
 import * as tf from '../backend/tf';
 import { DistillError } from '../util/errors';
 import { meanPool } from '../model/pooling';
+import { medianOffDiagonal, medianOffDiagonalSync } from './median_off_diagonal';
 import { projectionHead } from './projection_head';
 import { StudentOutputs, TeacherTargets } from './distill_loss';
 import { defineLoss } from './loss_definition';
@@ -10,18 +11,11 @@ function rbf(x: tf.Tensor2D, gamma: number | 'median'): tf.Tensor2D {
   return tf.tidy(() => {
     const sq = x.square().sum(1, true);
     const d2 = sq.add(sq.transpose()).sub(tf.matMul(x, x, false, true).mul(2)).relu() as tf.Tensor2D;
-    let g = gamma;
-    if (g === 'median') {
-      // Median of off-diagonal squared distances, per batch, treated as a constant (no gradient).
-      const v = d2.dataSync();
-      const B = x.shape[0];
-      const off: number[] = [];
-      for (let i = 0; i < B; i++) for (let j = 0; j < B; j++) if (i !== j) off.push(v[i * B + j]);
-      off.sort((a, b) => a - b);
-      const med = off.length ? off[Math.floor(off.length / 2)] : 1;
-      g = 1 / Math.max(med, 1e-12);
-    }
-    return d2.mul(-g).exp() as tf.Tensor2D;
+    if (gamma !== 'median') return d2.mul(-gamma).exp() as tf.Tensor2D;
+    // Median of off-diagonal squared distances, per batch, treated as a constant (no gradient).
+    // webgpu cannot read synchronously in Node, so there it is selected on the device (the same value).
+    if (tf.getBackend() === 'webgpu') return d2.mul(tf.scalar(-1).div(medianOffDiagonal(d2).maximum(1e-12))).exp() as tf.Tensor2D;
+    return d2.mul(-1 / Math.max(medianOffDiagonalSync(d2), 1e-12)).exp() as tf.Tensor2D;
   });
 }
 

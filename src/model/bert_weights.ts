@@ -52,7 +52,8 @@ export function isLinearWeight(name: string): boolean {
   return name.endsWith('.weight') && (LINEARS.some((l) => name.endsWith(`${l}.weight`)) || name === 'pooler.dense.weight');
 }
 
-function transpose2d(t: RawTensor): RawTensor {
+/** A float32 [r, c] matrix as [c, r], on the CPU (an exact copy, no device op). */
+export function transpose2d(t: RawTensor): RawTensor {
   const [r, c] = t.shape;
   const src = t.data as Float32Array;
   const out = new Float32Array(r * c);

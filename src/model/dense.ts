@@ -4,6 +4,7 @@ import * as tf from '../backend/tf';
 import { ACTIVATIONS } from './activations';
 import { readSafetensors, writeSafetensors } from './safetensors';
 import { DistillError } from '../util/errors';
+import { transpose2d } from './bert_weights';
 
 /** The activations a Dense module may name, by torch class name. */
 export const DENSE_ACTIVATIONS = ['Tanh', 'Identity', 'ReLU', 'Sigmoid', 'GELU'] as const;
@@ -88,9 +89,9 @@ export function loadDenseWeights(dir: string, cfg: DenseConfig, i: number): Map<
 export function saveDenseWeights(dir: string, weights: Map<string, tf.Tensor>, cfg: DenseConfig, i: number): void {
   const w = weights.get(denseWeightName(i, 'weight'))!;
   const out = new Map<string, { shape: number[]; data: Float32Array }>();
-  const wt = tf.tidy(() => w.transpose());
-  out.set('linear.weight', { shape: [cfg.outFeatures, cfg.inFeatures], data: Float32Array.from(wt.dataSync() as Float32Array) });
-  wt.dispose();
+  // Transposed on the CPU: a device transpose would be a new tensor, which webgpu cannot read synchronously.
+  const wt = transpose2d({ dtype: 'float32', shape: w.shape, data: w.dataSync() as Float32Array });
+  out.set('linear.weight', { shape: [cfg.outFeatures, cfg.inFeatures], data: wt.data as Float32Array });
   if (cfg.bias) out.set('linear.bias', { shape: [cfg.outFeatures], data: Float32Array.from(weights.get(denseWeightName(i, 'bias'))!.dataSync() as Float32Array) });
   writeSafetensors(path.join(dir, 'model.safetensors'), out);
 }

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as ort from 'onnxruntime-node';
 import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
+import { readableSync } from '../backend/webgpu_backend';
 import { buildBertOnnx } from '../export/bert_onnx';
 import { onnxFeeds } from '../export/onnx_feeds';
 import { embedBatch } from '../model/sentence_encoder';
@@ -63,6 +64,7 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
         };
       } else {
         const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bench-')), 'model.onnx');
+        await readableSync(model.weights.values());
         fs.writeFileSync(file, buildBertOnnx(model, { opset: 17 }).bytes);
         const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all' });
         run = async (b) => {

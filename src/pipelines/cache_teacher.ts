@@ -15,6 +15,7 @@ import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model
 import { DistillError } from '../util/errors';
 import { resolveModel } from '../hub/resolve_model';
 import { Progress } from '../util/progress';
+import { readableSync } from '../backend/webgpu_backend';
 
 export { shardOf };
 
@@ -77,8 +78,9 @@ async function trainSentences(cfg: ExperimentConfig): Promise<{ sentences: strin
   return { sentences, read: stats };
 }
 
-export function openTeacherCache(cfg: ExperimentConfig, model: SentenceModel): TeacherCache {
-  const { fingerprint, parts } = teacherFingerprint(model);
+/** `fp`: the teacher's fingerprint when the caller has it (computed while its weights were readable; see readableSync). */
+export function openTeacherCache(cfg: ExperimentConfig, model: SentenceModel, fp = teacherFingerprint(model)): TeacherCache {
+  const { fingerprint, parts } = fp;
   return TeacherCache.open(cfg.teacher.cache_dir, fingerprint, embeddingDim(model), { teacher: fs.existsSync(cfg.teacher.model) ? path.resolve(cfg.teacher.model) : cfg.teacher.model, ...parts });
 }
 
@@ -90,6 +92,7 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
   const log = opts.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const runtime = teacherRuntime(model, cfg.teacher.runtime, { onnxDir: teacherOnnxDir(cfg), log: opts.quiet ? undefined : log });
   try {
+    await readableSync(model.weights.values());
     const cache = openTeacherCache(cfg, model);
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };
     const ran = () => (runtime.chosen() ? { runtime: runtime.chosen()! } : {});

@@ -8,10 +8,12 @@ import { Progress } from '../util/progress';
 import { DistillError } from '../util/errors';
 import { OnnxEncoder } from '../export/onnx_encoder';
 import { cachedOnnxFile } from '../export/onnx_model_cache';
+import { readableSync } from '../backend/webgpu_backend';
 import { SentenceModel } from '../model/sentence_model';
 import { embeddingDim, EncodeResult } from '../model/sentence_encoder';
 
 async function encodeWithOnnx(model: SentenceModel, sentences: string[], batchSize: number): Promise<EncodeResult> {
+  await readableSync(model.weights.values());
   const enc = await OnnxEncoder.open(cachedOnnxFile(model));
   try {
     const r = await enc.encodeWithStats(model.tokenizer, sentences, model.maxSeqLength, batchSize);

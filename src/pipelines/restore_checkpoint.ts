@@ -1,4 +1,5 @@
 import * as tf from '../backend/tf';
+import { readableSync } from '../backend/webgpu_backend';
 import * as path from 'path';
 import { TrainSpec } from '../config/experiment_config';
 import { HEADS_FILE, LoadedCheckpoint, OPTIMIZER_FILE, STATE_FILE } from '../distill/checkpoint';
@@ -16,7 +17,7 @@ import { RunModels } from './run_models';
  * in range for this config and data, every tensor finite), so a corrupt
  * checkpoint is refused naming its file rather than failing steps later.
  */
-export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string, run: { source: TrainSource; train: TrainSpec }): TrainingState {
+export async function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash: string, run: { source: TrainSource; train: TrainSpec }): Promise<TrainingState> {
   const tc = run.train;
   checkState(ck.state, path.join(ck.dir, STATE_FILE), {
     totalSteps: sourceSteps(run.source, tc),
@@ -25,6 +26,7 @@ export function restoreCheckpoint(models: RunModels, ck: LoadedCheckpoint, hash:
   });
   const saved = loadSentenceModel(ck.dir);
   try {
+    await readableSync(saved.weights.values());
     for (const [k, v] of models.student.variables) {
       const w = saved.weights.get(k);
       if (!w || w.shape.join() !== v.shape.join()) throw new DistillError(`checkpoint weight "${k}" missing or of shape ${JSON.stringify(w?.shape)}, expected ${JSON.stringify(v.shape)}`, ck.dir);

@@ -20,6 +20,7 @@ import { DistillError } from '../util/errors';
 import { openTeacherCache, teacherOnnxDir } from './cache_teacher';
 import { teacherRuntime } from './teacher_runtime';
 import { prepareData } from './prepare_data';
+import { readableSync } from '../backend/webgpu_backend';
 export interface RunData {
   /** The training rows, read a window at a time. */
   data: TrainSource;
@@ -54,12 +55,15 @@ function distinctTexts(records: DatasetRecord[]): string[] {
  */
 export async function prepareRunData(cfg: ExperimentConfig, teacher: SentenceModel, student: SentenceModel, runDir: string, opts: { quiet?: boolean; readers?: ReaderRegistry; signal?: AbortSignal } = {}): Promise<RunData> {
   let cache: TeacherCache | undefined;
-  const openCache = () => (cache ??= cfg.teacher.cache ? openTeacherCache(cfg, teacher) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', embeddingDim(teacher)));
+  // Fingerprinted once, now: it reads the weights synchronously, which webgpu allows only right after an async read.
+  await readableSync(teacher.weights.values());
+  const fp = teacherFingerprint(teacher);
+  const openCache = () => (cache ??= cfg.teacher.cache ? openTeacherCache(cfg, teacher, fp) : TeacherCache.open(path.join(runDir, '.teacher-cache'), 'nocache', embeddingDim(teacher)));
   // Opened lazily: a warm start (every row cached, or the dataset prepared) exports and loads nothing.
   const runtime = teacherRuntime(teacher, cfg.teacher.runtime, { onnxDir: teacherOnnxDir(cfg), log: opts.quiet ? undefined : (l) => process.stderr.write(l + '\n') });
   let p: Awaited<ReturnType<typeof prepareData>>, dev: Awaited<ReturnType<typeof devEvaluators>>;
   try {
-    p = await prepareData(cfg, teacher, teacherFingerprint(teacher).fingerprint, student, runDir, { ...opts, openCache, encode: runtime.encode });
+    p = await prepareData(cfg, teacher, fp.fingerprint, student, runDir, { ...opts, openCache, encode: runtime.encode });
     dev = await devEvaluators(cfg, p.dev, teacher, student, openCache, opts.readers, runtime.encode);
   } finally {
     await runtime.release();

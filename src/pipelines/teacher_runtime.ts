@@ -2,6 +2,7 @@ import { currentBackend } from '../backend/select_backend';
 import { TeacherRuntimeName } from '../config/experiment_config';
 import { OnnxEncoder } from '../export/onnx_encoder';
 import { cachedOnnxFile } from '../export/onnx_model_cache';
+import { readableSync } from '../backend/webgpu_backend';
 import { SentenceModel } from '../model/sentence_model';
 import { TeacherEncode, tfjsTeacherEncode } from '../teacher/teacher_embeddings';
 import { DistillError } from '../util/errors';
@@ -45,6 +46,7 @@ export function teacherRuntime(model: SentenceModel, runtime: TeacherRuntimeName
     }
     let file: string;
     try {
+      await readableSync(model.weights.values());
       file = cachedOnnxFile(model, opts.onnxDir);
     } catch (e) {
       const why = `the teacher cannot be exported to ONNX: ${(e as Error).message}`;

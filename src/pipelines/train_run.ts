@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { currentBackend } from '../backend/select_backend';
+import { readableSync } from '../backend/webgpu_backend';
 import { checkpointDir, pruneCheckpoints, saveCheckpoint } from '../distill/checkpoint';
 import { saveBestModel } from '../distill/best_model';
 import { writeJsonAtomic } from '../util/atomic_write';
@@ -109,7 +110,7 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     let state = initialState(cfg.seed, folder.hash);
     const metrics = new MetricsLog(path.join(runDir, 'metrics.jsonl'), (m) => log(`warning: ${m}`));
     if (folder.resume) {
-      state = restoreCheckpoint(models, folder.resume, folder.hash, { source: data.data, train: cfg.train });
+      state = await restoreCheckpoint(models, folder.resume, folder.hash, { source: data.data, train: cfg.train });
       metrics.truncateAfter(state.step);
       log(`resuming from ${folder.resume.dir}: step ${state.step}, epoch ${state.epoch}, batch ${state.batchInEpoch}`);
     }
@@ -121,12 +122,12 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
     try {
       const evalCb = new EvalCallback(models.student.model, metrics, {
         evaluators, metricForBest: cfg.train.metric_for_best, every: cfg.train.eval_every, log,
-        onBest: (s) => saveBestModel(path.join(runDir, 'best'), models.student.model, s.best!, renderModelCard(runCardData(cfg, teacher, models, data, s))),
+        onBest: async (s) => (await readableSync(models.student.model.weights.values()), saveBestModel(path.join(runDir, 'best'), models.student.model, s.best!, renderModelCard(runCardData(cfg, teacher, models, data, s)))),
       });
       const callbacks: TrainCallback[] = [
         new MetricsCallback(metrics, models.losses.map((l) => l.loss.name), cfg.train.log_every, opts.quiet),
         evalCb,
-        new CheckpointCallback(cfg.checkpoint.every, (s) => (metrics.sync(), saveState(checkpointDir(runDir, s.step), models, s), pruneCheckpoints(runDir, cfg.checkpoint.keep_last))),
+        new CheckpointCallback(cfg.checkpoint.every, async (s) => (metrics.sync(), await saveState(checkpointDir(runDir, s.step), models, s), pruneCheckpoints(runDir, cfg.checkpoint.keep_last))),
         ...(opts.callbacks ?? []),
         ...(opts.onStep ? [{ onStep: (e: { step: number }) => opts.onStep!(e.step) }] : []),
       ];
@@ -151,8 +152,12 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
   }
 }
 
-function saveState(dir: string, models: RunModels, state: TrainingState): void {
-  saveCheckpoint(dir, models.student.model, state, models.optimizer.slots(), new Map(models.losses.flatMap((l) => [...l.loss.params])));
+/** Reads every tensor it saves asynchronously first: the webgpu backend has no synchronous GPU read in Node. */
+async function saveState(dir: string, models: RunModels, state: TrainingState): Promise<void> {
+  const slots = models.optimizer.slots();
+  const heads = new Map(models.losses.flatMap((l) => [...l.loss.params]));
+  await readableSync([...models.student.model.weights.values(), ...slots.values(), ...heads.values()]);
+  saveCheckpoint(dir, models.student.model, state, slots, heads);
 }
 
 /** Which teacher the run used: the config's name for it and, for a Hub id, the commit it resolved to. */

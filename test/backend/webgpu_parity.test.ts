@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { selectBackend } from '../../src/backend/select_backend';
-import { runScenario, ScenarioResult, SCENARIO_STEPS } from '../helpers/backend_scenario';
+import { MEDIAN_INPUT, runScenario, ScenarioResult, SCENARIO_STEPS } from '../helpers/backend_scenario';
 import { assertClose, flatten, maxAbsDiff } from '../helpers/compare';
 import { tmpDir } from '../helpers/env';
 import { makeTinyModel, TinyModel } from '../helpers/tiny_model';
@@ -81,6 +81,18 @@ describe('webgpu backend (software adapter) vs PyTorch and the tensorflow backen
     assert.ok(Object.keys(native.grads).some((k) => k.includes('word_embeddings')), 'the embedding gradient (UnsortedSegmentSum) is covered');
     const scale = largest(Object.values(native.grads));
     for (const [k, g] of Object.entries(native.grads)) assertRel(gpu.grads[k], g, `gradient ${k}`, scale);
+  });
+
+  test('IBKD with HSIC and the median kernel width (selected on the device on webgpu): loss and every gradient match the tensorflow backend', () => {
+    // The median is a selection: exactly the value the synchronous path sorts out, on both backends.
+    const sorted = MEDIAN_INPUT.filter((_, i) => i % 9 !== 0).sort((a, b) => a - b);
+    assert.equal(native.median, sorted[Math.floor(sorted.length / 2)]);
+    assert.equal(gpu.median, native.median);
+    assert.ok(Math.abs(gpu.ibkdLoss - native.ibkdLoss) <= REL_TOL * Math.abs(native.ibkdLoss), `loss ${gpu.ibkdLoss} vs ${native.ibkdLoss}`);
+    assert.deepEqual(Object.keys(gpu.ibkdGrads).sort(), Object.keys(native.ibkdGrads).sort());
+    assert.ok('ibkd.head.weight' in native.ibkdGrads, 'the projection head is trained');
+    const scale = largest(Object.values(native.ibkdGrads));
+    for (const [k, g] of Object.entries(native.ibkdGrads)) assertRel(gpu.ibkdGrads[k], g, `IBKD gradient ${k}`, scale);
   });
 
   test(`${SCENARIO_STEPS} AdamW steps (clipping included): losses, grad norms and weights match the tensorflow backend`, () => {

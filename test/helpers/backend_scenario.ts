@@ -11,7 +11,8 @@ import { buildLosses } from '../../src/losses/loss_registry';
 import { bertForward } from '../../src/model/bert_encoder';
 import { pool } from '../../src/model/pooling';
 import { encodeSentences, embeddingDim } from '../../src/model/sentence_encoder';
-import { loadSentenceModel } from '../../src/model/sentence_model';
+import { loadSentenceModel, SentenceModel } from '../../src/model/sentence_model';
+import { medianOffDiagonal } from '../../src/losses/median_off_diagonal';
 import { TinyReference } from './tiny_model';
 
 /** What one backend computed for a tiny model (backend_scenario.ts runScenario); compared across backends. */
@@ -27,6 +28,11 @@ export interface ScenarioResult {
   /** MSE loss of a 2-layer student to fixed targets, and its gradient per weight. */
   loss: number;
   grads: Record<string, number[]>;
+  /** IBKD (HSIC term on, median kernel width) loss and gradient per weight, projection head included. */
+  ibkdLoss: number;
+  ibkdGrads: Record<string, number[]>;
+  /** The median off-diagonal value of a fixed [8, 8] matrix, as the device selects it (losses/median_off_diagonal). */
+  median: number;
   /** AdamW steps through Trainer.trainStep (clipping included): loss and grad norm per step, then the weights. */
   steps: { loss: number; gradNorm: number }[];
   weights: Record<string, number[]>;
@@ -73,6 +79,12 @@ export async function runScenario(modelDir: string): Promise<ScenarioResult> {
   const loss = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads), target, ...Object.values(inputs), ...g.variables.values()]);
 
+  const ibkd = await ibkdGradients(model, batch, dim, ctx);
+  const m = tf.tensor2d(MEDIAN_INPUT, [8, 8]);
+  const medT = medianOffDiagonal(m);
+  const median = (await medT.data())[0];
+  tf.dispose([m, medT]);
+
   const s = buildStudent(model, { layers: 2 }, 1);
   const optimizer = new AdamW(s.variables, { eps: 1e-6, weightDecay: 0.01, noDecay: noDecayForNormAndBias });
   const trainer = new Trainer({ student: s.model, variables: s.variables, losses: buildLosses(lossSpec, ctx), optimizer, maxGradNorm: 1 });
@@ -85,7 +97,26 @@ export async function runScenario(modelDir: string): Promise<ScenarioResult> {
   for (const [k, v] of s.variables) weights[k] = await read(v);
   optimizer.dispose();
   tf.dispose([...s.variables.values()]);
-  return { backend: tf.getBackend(), adapter: currentBackend()?.webgpuAdapter ?? null, hiddenStates, mean, encoded, loss, grads: gradOut, steps, weights };
+  return { backend: tf.getBackend(), adapter: currentBackend()?.webgpuAdapter ?? null, hiddenStates, mean, encoded, loss, grads: gradOut, ibkdLoss: ibkd.loss, ibkdGrads: ibkd.grads, median, steps, weights };
+}
+
+/** Values with ties and a spread of magnitudes, so the selection (not a sort by accident) is what is checked. */
+export const MEDIAN_INPUT = Array.from({ length: 64 }, (_, i) => Math.round(Math.abs(Math.sin(i * 1.7)) * 20) / 4);
+
+/** IBKD's loss (InfoNCE + lambda * HSIC with the median kernel width) and its gradient for every student weight and the head. */
+async function ibkdGradients(model: SentenceModel, batch: ReturnType<typeof makeBatch>, dim: number, ctx: { studentDim: number; teacherDim: number; seed: number }) {
+  const g = buildStudent(model, { layers: 2 }, 1);
+  const [ibkd] = buildLosses([{ name: 'ibkd', weight: 1, options: {} }], ctx);
+  const inputs = batchTensors(batch.tokens);
+  const target = tf.tensor2d(batch.teacher, [batch.tokens.batch, dim]);
+  const trainable = [...g.variables.values(), ...ibkd.loss.params.values()] as tf.Variable[];
+  const { value, grads } = tf.variableGrads(() => ibkd.loss.compute(studentForward(g.model, inputs, ibkd.loss.needs), { embedding: target }), trainable);
+  const keyOf = new Map([...g.variables, ...ibkd.loss.params].map(([k, v]) => [(v as tf.Variable).name, k]));
+  const out: Record<string, number[]> = {};
+  for (const [name, t] of Object.entries(grads)) out[keyOf.get(name)!] = await read(t);
+  const loss = (await value.data())[0];
+  tf.dispose([value, ...Object.values(grads), target, ...Object.values(inputs), ...g.variables.values(), ...ibkd.loss.params.values()]);
+  return { loss, grads: out };
 }
 
 /** Child-process entry: `node backend_scenario.js <model dir> <out.json>`, backend from DISTILL_BACKEND. */

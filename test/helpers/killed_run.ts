@@ -6,9 +6,9 @@ import { readSafetensors } from '../../src/model/safetensors';
 import { CLI, ROOT } from './env';
 import { maxAbsDiff } from './compare';
 
-/** The CLI run to completion; status and output for the assertions. */
-export function cli(args: string[]) {
-  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8' });
+/** The CLI run to completion; status and output for the assertions. `env` is added to this process's. */
+export function cli(args: string[], env: Record<string, string> = {}) {
+  return spawnSync('node', [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
 export function finalWeights(runDir: string) {
@@ -20,9 +20,9 @@ export function evals(runDir: string) {
   return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).evals as { step: number; spearman: number }[];
 }
 
-/** Starts `distill train --config`, SIGKILLs it as soon as `file` exists, and waits for it to exit. */
-export async function killTrainWhen(config: string, file: string): Promise<void> {
-  const child = spawn('node', [CLI, 'train', '--config', config], { cwd: ROOT, stdio: 'ignore' });
+/** Starts `distill train --config`, SIGKILLs it as soon as `file` exists, and waits for it to exit. `env` is added to this process's. */
+export async function killTrainWhen(config: string, file: string, env: Record<string, string> = {}): Promise<void> {
+  const child = spawn('node', [CLI, 'train', '--config', config], { cwd: ROOT, stdio: 'ignore', env: { ...process.env, ...env } });
   await new Promise<void>((resolve, reject) => {
     const t = setInterval(() => {
       if (fs.existsSync(file)) {

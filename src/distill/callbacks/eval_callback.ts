@@ -11,8 +11,8 @@ export interface EvalCallbackOptions {
   metricForBest?: string;
   /** Evaluate every this many steps (0: only before training and at the end). */
   every: number;
-  /** Called with the step whenever a new best is reached: write the best model. */
-  onBest: (state: TrainingState) => void;
+  /** Called with the step whenever a new best is reached: write the best model (awaited). */
+  onBest: (state: TrainingState) => void | Promise<void>;
   log: (line: string) => void;
 }
 
@@ -58,6 +58,6 @@ export class EvalCallback implements TrainCallback {
     if (best) state.best = { step: state.step, metric: d.name, value: point[d.name] };
     const values = this.o.evaluators.map((ev) => `${ev.name} ${point[ev.name].toFixed(ev.greaterIsBetter ? 2 : 4)}`).join(', ');
     this.o.log(`eval step ${state.step}${candidate ? '' : ' (before training)'}: ${values}${best ? ' (best)' : ''}`);
-    if (best) this.o.onBest(state);
+    if (best) await this.o.onBest(state);
   }
 }
