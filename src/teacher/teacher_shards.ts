@@ -4,10 +4,17 @@ import { DistillError } from '../util/errors';
 import { FileLock } from '../util/file_lock';
 import { EmbeddingRows, readEmbeddingTable } from './embedding_table';
 import { TeacherCache } from './teacher_cache';
+import { TeacherPlan } from './teacher_plan';
 
-/** Which of `count` shards a sentence key belongs to (its first 32 bits). */
-export function shardOf(key: string, count: number): number {
-  return parseInt(key.slice(0, 8), 16) % count;
+/**
+ * Shard i of `count` owns the plan's batches i, i + count, i + 2 count, ...
+ * (whole batches, so its rows have the batch mates they have in a
+ * single-process run; long and short batches alike). Returns each shard's keys.
+ */
+export function shardKeys(plan: TeacherPlan, count: number): Set<string>[] {
+  const out: Set<string>[] = Array.from({ length: count }, () => new Set());
+  plan.batches.forEach((b, n) => b.forEach((i) => out[n % count].add(plan.keys[i])));
+  return out;
 }
 
 export function shardFile(dir: string, index: number, count: number): string {
@@ -18,11 +25,12 @@ const SHARD_NAME = /^shard-(\d+)-of-(\d+)\.arrow$/;
 
 /**
  * Reads shard `index`/`count` and checks it is what a merge may trust: of
- * this teacher, written as this shard of this count, marked complete, every
- * row of this shard, and every key in `want` present. Throws a DistillError
+ * this teacher, written as this shard of this count with this batch size
+ * (which fixes the plan), marked complete, and holding exactly the keys
+ * the plan gives it (`expected`: every shard's keys). Throws a DistillError
  * naming the file and the first check it fails.
  */
-export function readShard(file: string, cache: TeacherCache, index: number, count: number, want: Iterable<string>): EmbeddingRows {
+export function readShard(file: string, cache: TeacherCache, index: number, count: number, expected: Set<string>[], batchSize: number): EmbeddingRows {
   const t = readEmbeddingTable(file);
   const m = t.metadata;
   const redo = `recompute it: rerun cache-teacher --shard ${index}/${count} (array task ${index}), which replaces it`;
@@ -30,13 +38,16 @@ export function readShard(file: string, cache: TeacherCache, index: number, coun
     throw new DistillError(`shard was computed by teacher ${m.fingerprint} (dim ${t.dim}), this config's teacher is ${cache.fingerprint} (dim ${cache.dim}); ${redo}`, file);
   }
   if (m.shard !== String(index) || m.of !== String(count)) throw new DistillError(`shard was computed as shard ${m.shard}/${m.of}, expected ${index}/${count}; ${redo}`, file);
+  if (m.batch_size !== String(batchSize)) throw new DistillError(`shard was computed in teacher batches of ${m.batch_size ?? 'unplanned size (an older version)'}, this config's teacher.batch_size is ${batchSize}; ${redo}`, file);
   if (m.complete !== 'true') throw new DistillError(`shard is not marked complete; ${redo}`, file);
-  const stray = t.keys.find((k) => shardOf(k, count) !== index);
-  if (stray !== undefined) throw new DistillError(`shard holds sentence ${stray} of shard ${shardOf(stray, count)}/${count}, not ${index}/${count} (computed for another shard count?); ${redo}`, file);
-  const have = new Set(t.keys);
-  const wanted = [...want];
-  const absent = wanted.filter((k) => !have.has(k)).length;
-  if (absent) throw new DistillError(`shard ${index}/${count} lacks ${absent} of its ${wanted.length} sentences (computed from another dataset?); ${redo}`, file);
+  const want = expected[index];
+  const stray = t.keys.find((k) => !want.has(k));
+  if (stray !== undefined) {
+    const owner = expected.findIndex((s) => s.has(stray));
+    throw new DistillError(`shard holds sentence ${stray}, which ${owner < 0 ? 'is not in this dataset' : `the batch plan gives to shard ${owner}/${count}`}, not ${index}/${count} (computed for another shard count or dataset?); ${redo}`, file);
+  }
+  const absent = want.size - new Set(t.keys).size;
+  if (absent) throw new DistillError(`shard ${index}/${count} lacks ${absent} of its ${want.size} sentences (computed from another dataset?); ${redo}`, file);
   return t;
 }
 
@@ -55,19 +66,18 @@ export interface MergeResult {
  * writing the part and removing the shards). A second merge while one runs
  * is refused, naming the first.
  */
-export function mergeShards(cache: TeacherCache, keys: Iterable<string>, count: number, log: (line: string) => void): MergeResult {
+export function mergeShards(cache: TeacherCache, plan: TeacherPlan, count: number, log: (line: string) => void): MergeResult {
   // Fails at once, naming the other merge, rather than waiting: a merge killed on another host leaves a lock no one here can judge.
   const lock = FileLock.acquire(path.join(cache.dir, `merge-of-${count}.lock`), { what: `merge of ${count} teacher cache shards`, where: cache.dir, log });
   try {
     cache.refresh();
-    const expected: Set<string>[] = Array.from({ length: count }, () => new Set());
-    for (const k of keys) expected[shardOf(k, count)].add(k);
+    const expected = shardKeys(plan, count);
     const missing: number[] = [];
     const rows: EmbeddingRows[] = [];
     let alreadyMerged = 0;
     for (let i = 0; i < count; i++) {
       const file = shardFile(cache.dir, i, count);
-      if (fs.existsSync(file)) rows.push(readShard(file, cache, i, count, expected[i]));
+      if (fs.existsSync(file)) rows.push(readShard(file, cache, i, count, expected, plan.batchSize));
       else if ([...expected[i]].every((k) => cache.has(k))) alreadyMerged++;
       else missing.push(i);
     }
