@@ -12,6 +12,7 @@ import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 import { embeddingDim } from '../model/sentence_encoder';
 import { TeacherEncode } from '../teacher/teacher_embeddings';
 import { teacherRuntime } from './teacher_runtime';
+import { prepareFromCache, PreparedSummary } from './prepare_from_cache';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { resolveModel } from '../hub/resolve_model';
@@ -45,6 +46,8 @@ export interface CacheTeacherSummary {
   shard?: string;
   shardFile?: string;
   merged?: number;
+  /** The prepared dataset `distill train` reads (written after a whole run or a merge; teacher.cache only). */
+  prepared?: PreparedSummary;
   /** --merge: rows the merge added to the cache, and shards a previous merge had folded in already. */
   added?: number;
   alreadyMerged?: number;
@@ -94,7 +97,8 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     const ran = () => (runtime.chosen() ? { runtime: runtime.chosen()! } : {});
     if (opts.merge !== undefined) {
       const m = mergeShards(cache, teacherPlan(model, sentences, cfg.teacher.batch_size), opts.merge, log);
-      return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, seconds: (performance.now() - t0) / 1000 };
+      const prepared = await prepare(cfg, model, cache, runtime.encode, opts.quiet);
+      return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, ...prepared, seconds: (performance.now() - t0) / 1000 };
     }
     const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
     const onProgress = (d: number, total: number) => {
@@ -104,7 +108,9 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     if (!opts.shard) {
       const before = model.stats.sentencesEncoded;
       const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log, encode: runtime.encode });
-      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, ...ran(), seconds: (performance.now() - t0) / 1000 };
+      const computed = model.stats.sentencesEncoded - before;
+      const prepared = await prepare(cfg, model, cache, runtime.encode, opts.quiet);
+      return { ...base, sentences: sentences.length, cached: r.cached, computed, byOthers: r.byOthers, ...ran(), ...prepared, seconds: (performance.now() - t0) / 1000 };
     }
     const shard = await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log, runtime.encode);
     return { ...base, ...shard, ...ran(), seconds: (performance.now() - t0) / 1000 };
@@ -112,6 +118,11 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     await runtime.release();
     disposeSentenceModel(model);
   }
+}
+
+/** The prepared dataset, once every row is cached (none with teacher.cache off: it would live in a run folder). */
+async function prepare(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, encode: TeacherEncode, quiet?: boolean): Promise<{ prepared?: PreparedSummary }> {
+  return cfg.teacher.cache ? { prepared: await prepareFromCache(cfg, model, cache, encode, quiet) } : {};
 }
 
 /** Where the teacher's ONNX graph is kept for teacher.runtime onnx/auto: next to its embedding cache. */

@@ -110,6 +110,7 @@ describe('teacher cache precompute on cluster schedulers, with the shipped job s
     const merged = await run(spec.merge);
     assert.equal(merged.status, 0, merged.stderr);
     assertSameCache(path.join(base.dir, 'cache-k8s'), reference, 'Kubernetes');
+    assert.match(merged.stdout, /prepared dataset for distill train: \S+ \(\d+ rows\)/, 'the merge also prepares the dataset train reads');
     // Running the merge again is fine and changes nothing.
     const again = await run(spec.merge);
     assert.equal(again.status, 0, again.stderr);
