@@ -175,8 +175,11 @@ async function shardRows(plan: TeacherPlan, cache: TeacherCache, index: number, 
   const emb = new Float32Array(mine.length * dim);
   let cached = 0;
   mine.forEach((i, row) => {
-    if (cache.read(plan.keys[i], emb, row * dim)) cached++;
-    else emb.set(r.embeddings.subarray(computedAt.get(i)! * dim, (computedAt.get(i)! + 1) * dim), row * dim);
+    const j = computedAt.get(i);
+    if (j !== undefined) emb.set(r.embeddings.subarray(j * dim, (j + 1) * dim), row * dim);
+    else if (cache.read(plan.keys[i], emb, row * dim)) cached++;
+    // A cached row that failed its crc32 just now (its part was moved aside, named in a warning).
+    else throw new DistillError(`teacher row ${plan.keys[i]} was lost from the cache while this shard was computed; rerun the task`, cache.dir);
   });
   return { keys: mine.map((i) => plan.keys[i]), emb, cached };
 }

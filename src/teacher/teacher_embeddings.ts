@@ -2,6 +2,7 @@ import { SentenceModel } from '../model/sentence_model';
 import { EncodeOptions, encodeSentences } from '../model/sentence_encoder';
 import { sentenceKey } from '../data/sentence_key';
 import { TeacherCache } from './teacher_cache';
+import { DistillError } from '../util/errors';
 import { missingBatches, TeacherPlan, teacherPlan } from './teacher_plan';
 
 export interface TeacherLookup {
@@ -67,7 +68,7 @@ export async function fillBatches(model: SentenceModel, cache: TeacherCache, pla
  * that dies keeps what it finished. Nothing is tokenized when every row is
  * cached.
  */
-export async function teacherEmbeddings(model: SentenceModel, cache: TeacherCache, sentences: string[], opts: FillOptions = {}): Promise<TeacherLookup> {
+export async function teacherEmbeddings(model: SentenceModel, cache: TeacherCache, sentences: string[], opts: FillOptions & { again?: boolean } = {}): Promise<TeacherLookup> {
   const keys = sentences.map(sentenceKey);
   let computed = 0;
   if (keys.some((k) => !cache.has(k))) {
@@ -75,6 +76,11 @@ export async function teacherEmbeddings(model: SentenceModel, cache: TeacherCach
     computed = await fillBatches(model, cache, plan, missingBatches(plan, cache), opts);
   }
   const out = new Float32Array(sentences.length * cache.dim);
-  cache.readMany(keys, out);
+  if (cache.readMany(keys, out) > 0) {
+    // Rows lost since they were looked up: a part whose rows failed their crc32 was moved aside (named in a warning); computed once more.
+    if (opts.again) throw new DistillError(`${cache.readMany(keys, out)} teacher rows are still missing or corrupt after recomputing them`, cache.dir);
+    const again = await teacherEmbeddings(model, cache, sentences, { ...opts, again: true });
+    return { ...again, computed: computed + again.computed };
+  }
   return { embeddings: out, computed, cached: sentences.length - computed };
 }
