@@ -96,7 +96,7 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };
     const ran = () => (runtime.chosen() ? { runtime: runtime.chosen()! } : {});
     if (opts.merge !== undefined) {
-      const m = mergeShards(cache, teacherPlan(model, sentences, cfg.teacher.batch_size), opts.merge, log);
+      const m = await mergeShards(cache, teacherPlan(model, sentences, cfg.teacher.batch_size), opts.merge, log);
       const prepared = await prepare(cfg, model, cache, runtime.encode, opts.quiet);
       return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, ...prepared, seconds: (performance.now() - t0) / 1000 };
     }
@@ -153,7 +153,7 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
   });
   try {
     const n = expected[index].size;
-    if (shardComplete(file, cache, index, count, expected, plan.batchSize, log)) {
+    if (await shardComplete(file, cache, index, count, expected, plan.batchSize, log)) {
       const reused = existed ? { cached: n, byOthers: 0 } : { cached: 0, byOthers: n };
       return { sentences: n, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
     }
@@ -189,10 +189,10 @@ async function shardRows(plan: TeacherPlan, cache: TeacherCache, index: number, 
  * finished: trusted only if it passes every check merge makes. A file that
  * fails them is named in a log line and recomputed.
  */
-function shardComplete(file: string, cache: TeacherCache, index: number, count: number, expected: Set<string>[], batchSize: number, log: (line: string) => void): boolean {
+async function shardComplete(file: string, cache: TeacherCache, index: number, count: number, expected: Set<string>[], batchSize: number, log: (line: string) => void): Promise<boolean> {
   if (!fs.existsSync(file)) return false;
   try {
-    readShard(file, cache, index, count, expected, batchSize);
+    await readShard(file, cache, index, count, expected, batchSize);
     return true;
   } catch (e) {
     if (!(e instanceof DistillError)) throw e;
