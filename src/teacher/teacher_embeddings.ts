@@ -15,7 +15,9 @@ export interface TeacherLookup {
 /**
  * What computes the teacher's embeddings of sentences (rows in input order):
  * by default the model on tfjs; pipelines/teacher_runtime.ts can give the
- * same model exported to ONNX. Either counts its sentences in model.stats.
+ * same model exported to ONNX. Either counts its sentences in model.stats,
+ * and batches as tokenPlan does (tokenizer/token_batches.ts), which
+ * fillBatches relies on for rows that do not depend on how work was split.
  */
 export type TeacherEncode = (sentences: string[], opts: EncodeOptions) => Promise<{ embeddings: Float32Array }>;
 
