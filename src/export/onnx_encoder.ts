@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { onnxFeeds } from './onnx_feeds';
-import { SentenceTokenizer } from '../tokenizer/sentence_tokenizer';
+import { SentenceTokenizer, TokenizedBatch } from '../tokenizer/sentence_tokenizer';
 import { tokenPlan } from '../tokenizer/token_batches';
 
 /** Sentence embeddings from an exported ONNX file in onnxruntime-node, batched like `encode`. */
@@ -35,17 +35,21 @@ export class OnnxEncoder {
       const idx = plan.batches[bi];
       const b = plan.padded(bi);
       truncated += b.truncated;
-      const r = await this.session.run(onnxFeeds(this.session.inputNames, b), ['sentence_embedding']);
-      const e = r.sentence_embedding;
-      dim = e.dims[1] as number;
+      const { data, dim: d } = await this.embedBatch(b);
+      dim = d;
       out ??= new Float32Array(sentences.length * dim);
-      const data = e.data as Float32Array;
       idx.forEach((orig, row) => out!.set(data.subarray(row * dim, (row + 1) * dim), orig * dim));
       done += idx.length;
       opts.onProgress?.(done, sentences.length);
     }
     const { tokens, paddedTokens } = plan;
     return { embeddings: out ?? new Float32Array(0), tokens, paddedTokens, truncated };
+  }
+
+  /** Embeddings [batch, dim] of one padded batch, row-major. */
+  async embedBatch(b: TokenizedBatch): Promise<{ data: Float32Array; dim: number }> {
+    const e = (await this.session.run(onnxFeeds(this.session.inputNames, b), ['sentence_embedding'])).sentence_embedding;
+    return { data: e.data as Float32Array, dim: e.dims[1] as number };
   }
 
   async release(): Promise<void> {
