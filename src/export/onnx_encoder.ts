@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { onnxFeeds } from './onnx_feeds';
-import { SentenceTokenizer, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
+import { SentenceTokenizer, TokenizedBatch } from '../tokenizer/sentence_tokenizer';
+import { tokenPlan } from '../tokenizer/token_batches';
 
 /** Sentence embeddings from an exported ONNX file in onnxruntime-node, batched like `encode`. */
 export class OnnxEncoder {
@@ -23,26 +24,32 @@ export class OnnxEncoder {
    */
   async encodeWithStats(tok: SentenceTokenizer, sentences: string[], maxLength: number, batchSize = 32, opts: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {}):
     Promise<{ embeddings: Float32Array; tokens: number; paddedTokens: number; truncated: number }> {
-    let tokens = 0, paddedTokens = 0, truncated = 0;
-    const order = sentences.map((_, i) => i).sort((a, b) => sentences[b].length - sentences[a].length);
+    // The same batches as encodeSentences (tokenPlan): both runtimes give a sentence the same batch mates.
+    const plan = tokenPlan(tok, sentences, maxLength, batchSize);
+    let truncated = 0;
+    let done = 0;
     let out: Float32Array | undefined;
     let dim = this.dim;
-    for (let s = 0; s < order.length; s += batchSize) {
+    for (let bi = 0; bi < plan.batches.length; bi++) {
       opts.signal?.throwIfAborted();
-      const idx = order.slice(s, s + batchSize);
-      const b = tokenizeBatch(tok, idx.map((i) => sentences[i]), maxLength);
-      tokens += b.lengths.reduce((a, x) => a + x, 0);
-      paddedTokens += b.batch * b.seqLen;
+      const idx = plan.batches[bi];
+      const b = plan.padded(bi);
       truncated += b.truncated;
-      const r = await this.session.run(onnxFeeds(this.session.inputNames, b), ['sentence_embedding']);
-      const e = r.sentence_embedding;
-      dim = e.dims[1] as number;
+      const { data, dim: d } = await this.embedBatch(b);
+      dim = d;
       out ??= new Float32Array(sentences.length * dim);
-      const data = e.data as Float32Array;
       idx.forEach((orig, row) => out!.set(data.subarray(row * dim, (row + 1) * dim), orig * dim));
-      opts.onProgress?.(Math.min(s + batchSize, order.length), order.length);
+      done += idx.length;
+      opts.onProgress?.(done, sentences.length);
     }
+    const { tokens, paddedTokens } = plan;
     return { embeddings: out ?? new Float32Array(0), tokens, paddedTokens, truncated };
+  }
+
+  /** Embeddings [batch, dim] of one padded batch, row-major. */
+  async embedBatch(b: TokenizedBatch): Promise<{ data: Float32Array; dim: number }> {
+    const e = (await this.session.run(onnxFeeds(this.session.inputNames, b), ['sentence_embedding'])).sentence_embedding;
+    return { data: e.data as Float32Array, dim: e.dims[1] as number };
   }
 
   async release(): Promise<void> {

@@ -2,7 +2,8 @@ import * as tf from '../backend/tf';
 import { SentenceModel } from './sentence_model';
 import { bertForward } from './bert_encoder';
 import { headDim, sentenceHead } from './sentence_head';
-import { TokenizedBatch, tokenizeBatch } from '../tokenizer/sentence_tokenizer';
+import { TokenizedBatch } from '../tokenizer/sentence_tokenizer';
+import { tokenPlan } from '../tokenizer/token_batches';
 
 /** Sentence embeddings [B, D] for one tokenized batch; the caller owns the result. */
 export function embedBatch(model: SentenceModel, batch: TokenizedBatch): tf.Tensor2D {
@@ -45,34 +46,32 @@ export function embeddingDim(model: SentenceModel): number {
 }
 
 /**
- * Encodes sentences in batches of similar length (sorted by character
- * length, a cheap proxy for token length) so little compute goes to padding,
- * then writes rows back in input order.
+ * Encodes sentences in the batches tokenPlan gives (tokenized once, sorted by
+ * token count, so little compute goes to padding, and each sentence gets the
+ * same batch mates in any order or chunking of its set), then writes rows
+ * back in input order.
  */
 export async function encodeSentences(model: SentenceModel, sentences: string[], opts: EncodeOptions = {}): Promise<EncodeResult> {
-  const batchSize = opts.batchSize ?? 32;
   const dim = embeddingDim(model);
-  const order = sentences.map((_, i) => i).sort((a, b) => sentences[b].length - sentences[a].length);
+  const plan = tokenPlan(model.tokenizer, sentences, model.maxSeqLength, opts.batchSize ?? 32);
   const embeddings = new Float32Array(sentences.length * dim);
   let truncated = 0;
-  let tokens = 0;
-  let paddedTokens = 0;
-  for (let start = 0; start < order.length; start += batchSize) {
+  let done = 0;
+  for (let b = 0; b < plan.batches.length; b++) {
     if (opts.signal) {
       await new Promise((r) => setImmediate(r));
       opts.signal.throwIfAborted();
     }
-    const idx = order.slice(start, start + batchSize);
-    const batch = tokenizeBatch(model.tokenizer, idx.map((i) => sentences[i]), model.maxSeqLength);
+    const idx = plan.batches[b];
+    const batch = plan.padded(b);
     truncated += batch.truncated;
-    tokens += batch.lengths.reduce((a, b) => a + b, 0);
-    paddedTokens += batch.batch * batch.seqLen;
     const emb = embedBatch(model, batch);
     const rows = (await emb.data()) as Float32Array;
     emb.dispose();
     model.stats.sentencesEncoded += idx.length;
     idx.forEach((orig, r) => embeddings.set(rows.subarray(r * dim, (r + 1) * dim), orig * dim));
-    opts.onProgress?.(Math.min(start + batchSize, order.length), order.length);
+    done += idx.length;
+    opts.onProgress?.(done, sentences.length);
   }
-  return { embeddings, dim, count: sentences.length, truncated, tokens, paddedTokens };
+  return { embeddings, dim, count: sentences.length, truncated, tokens: plan.tokens, paddedTokens: plan.paddedTokens };
 }

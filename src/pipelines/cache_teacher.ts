@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
 import { loadDataset, recordTexts, ReadStats } from '../data/read_dataset';
-import { mergeShards, readShard, shardFile, shardOf } from '../teacher/teacher_shards';
-import { normalizeSentence, sentenceKey } from '../data/sentence_key';
+import { mergeShards, readShard, shardFile, shardKeys } from '../teacher/teacher_shards';
+import { missingBatches, TeacherPlan, teacherPlan } from '../teacher/teacher_plan';
+import { normalizeSentence } from '../data/sentence_key';
 import { TeacherCache } from '../teacher/teacher_cache';
 import { teacherFingerprint } from '../teacher/teacher_fingerprint';
 import { FileLock } from '../util/file_lock';
@@ -11,13 +12,12 @@ import { sharedTeacherEmbeddings } from './shared_teacher_embeddings';
 import { embeddingDim } from '../model/sentence_encoder';
 import { TeacherEncode } from '../teacher/teacher_embeddings';
 import { teacherRuntime } from './teacher_runtime';
+import { prepareFromCache, PreparedSummary } from './prepare_from_cache';
 import { disposeSentenceModel, loadSentenceModel, SentenceModel } from '../model/sentence_model';
 import { DistillError } from '../util/errors';
 import { resolveModel } from '../hub/resolve_model';
 import { Progress } from '../util/progress';
 import { readableSync } from '../backend/webgpu_backend';
-
-export { shardOf };
 
 export interface CacheTeacherOptions {
   /**
@@ -47,6 +47,8 @@ export interface CacheTeacherSummary {
   shard?: string;
   shardFile?: string;
   merged?: number;
+  /** The prepared dataset `distill train` reads (written after a whole run or a merge; teacher.cache only). */
+  prepared?: PreparedSummary;
   /** --merge: rows the merge added to the cache, and shards a previous merge had folded in already. */
   added?: number;
   alreadyMerged?: number;
@@ -97,8 +99,9 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     const base = { cacheDir: cache.dir, fingerprint: cache.fingerprint, read };
     const ran = () => (runtime.chosen() ? { runtime: runtime.chosen()! } : {});
     if (opts.merge !== undefined) {
-      const m = mergeShards(cache, sentences.map(sentenceKey), opts.merge, log);
-      return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, seconds: (performance.now() - t0) / 1000 };
+      const m = await mergeShards(cache, teacherPlan(model, sentences, cfg.teacher.batch_size), opts.merge, log);
+      const prepared = await prepare(cfg, model, cache, runtime.encode, opts.quiet);
+      return { ...base, sentences: sentences.length, cached: cache.size, computed: 0, merged: opts.merge, ...m, ...prepared, seconds: (performance.now() - t0) / 1000 };
     }
     const progress = new Progress('teacher', 1, 'sent', process.stderr, opts.quiet);
     const onProgress = (d: number, total: number) => {
@@ -108,7 +111,9 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     if (!opts.shard) {
       const before = model.stats.sentencesEncoded;
       const r = await sharedTeacherEmbeddings(model, cache, sentences, { batchSize: cfg.teacher.batch_size, onProgress, log, encode: runtime.encode });
-      return { ...base, sentences: sentences.length, cached: r.cached, computed: model.stats.sentencesEncoded - before, byOthers: r.byOthers, ...ran(), seconds: (performance.now() - t0) / 1000 };
+      const computed = model.stats.sentencesEncoded - before;
+      const prepared = await prepare(cfg, model, cache, runtime.encode, opts.quiet);
+      return { ...base, sentences: sentences.length, cached: r.cached, computed, byOthers: r.byOthers, ...ran(), ...prepared, seconds: (performance.now() - t0) / 1000 };
     }
     const shard = await cacheShard(cfg, model, cache, sentences, opts.shard, onProgress, log, runtime.encode);
     return { ...base, ...shard, ...ran(), seconds: (performance.now() - t0) / 1000 };
@@ -116,6 +121,11 @@ export async function cacheTeacher(cfg: ExperimentConfig, opts: CacheTeacherOpti
     await runtime.release();
     disposeSentenceModel(model);
   }
+}
+
+/** The prepared dataset, once every row is cached (none with teacher.cache off: it would live in a run folder). */
+async function prepare(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, encode: TeacherEncode, quiet?: boolean): Promise<{ prepared?: PreparedSummary }> {
+  return cfg.teacher.cache ? { prepared: await prepareFromCache(cfg, model, cache, encode, quiet) } : {};
 }
 
 /** Where the teacher's ONNX graph is kept for teacher.runtime onnx/auto: next to its embedding cache. */
@@ -126,15 +136,18 @@ export function teacherOnnxDir(cfg: ExperimentConfig): string {
 type ShardResult = Pick<CacheTeacherSummary, 'sentences' | 'cached' | 'computed' | 'byOthers' | 'shard' | 'shardFile'>;
 
 /**
- * `--shard i/N`: this shard's sentences into their own file, under a lock on
- * that file. Two runs of the same shard: the second waits for the first and
- * reuses its file.
+ * `--shard i/N`: this shard's batches of the dataset's teacher plan
+ * (shardKeys) into their own file, under a lock on that file. Every process
+ * plans the whole dataset (tokenizing it, far cheaper than encoding) so the
+ * shards' rows are the single-process run's, bit for bit. Two runs of the
+ * same shard: the second waits for the first and reuses its file.
  */
 async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: TeacherCache, sentences: string[], shard: NonNullable<CacheTeacherOptions['shard']>,
   onProgress: (d: number, total: number) => void, log: (line: string) => void, encode: TeacherEncode): Promise<ShardResult> {
   const before = model.stats.sentencesEncoded;
   const { index, count } = shard;
-  const mine = sentences.filter((s) => shardOf(sentenceKey(s), count) === index);
+  const plan = teacherPlan(model, sentences, cfg.teacher.batch_size);
+  const expected = shardKeys(plan, count);
   const file = shardFile(cache.dir, index, count);
   const existed = fs.existsSync(file);
   const lock = await FileLock.acquireWhenFree(`${file}.lock`, {
@@ -142,25 +155,36 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
     onWait: (h) => log(`teacher cache: waiting for process ${h.pid} on ${h.hostname}, which is writing shard ${index}/${count} (since ${h.started})`),
   });
   try {
-    if (shardComplete(file, cache, index, count, mine, log)) {
-      const reused = existed ? { cached: mine.length, byOthers: 0 } : { cached: 0, byOthers: mine.length };
-      return { sentences: mine.length, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
+    const n = expected[index].size;
+    if (await shardComplete(file, cache, index, count, expected, plan.batchSize, log)) {
+      const reused = existed ? { cached: n, byOthers: 0 } : { cached: 0, byOthers: n };
+      return { sentences: n, ...reused, computed: 0, shard: `${index}/${count}`, shardFile: file };
     }
-    const todo = mine.filter((s) => !cache.has(sentenceKey(s)));
-    const dim = cache.dim;
-    const emb = new Float32Array(mine.length * dim);
-    const r = await encode(todo, { batchSize: cfg.teacher.batch_size, onProgress });
-    const computedAt = new Map(todo.map((s, i) => [s, i]));
-    mine.forEach((s, i) => {
-      const j = computedAt.get(s);
-      if (j !== undefined) emb.set(r.embeddings.subarray(j * dim, (j + 1) * dim), i * dim);
-      else cache.read(sentenceKey(s), emb, i * dim);
-    });
-    cache.add(mine.map(sentenceKey), emb, path.basename(file), { shard: String(index), of: String(count), complete: 'true' });
-    return { sentences: mine.length, cached: mine.length - todo.length, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file };
+    const { keys, emb, cached } = await shardRows(plan, cache, index, count, encode, onProgress);
+    cache.add(keys, emb, path.basename(file), { shard: String(index), of: String(count), batch_size: String(plan.batchSize), complete: 'true' });
+    return { sentences: n, cached, computed: model.stats.sentencesEncoded - before, shard: `${index}/${count}`, shardFile: file };
   } finally {
     lock.release();
   }
+}
+
+/** Rows of shard `index`: its batches with a row the cache lacks are encoded whole; rows the cache holds are taken from it. */
+async function shardRows(plan: TeacherPlan, cache: TeacherCache, index: number, count: number, encode: TeacherEncode, onProgress: (d: number, total: number) => void) {
+  const mine = plan.batches.flatMap((b, n) => (n % count === index ? b : []));
+  const todo = missingBatches(plan, cache, plan.batches.keys()).filter((n) => n % count === index).flatMap((n) => plan.batches[n]);
+  const dim = cache.dim;
+  const r = await encode(todo.map((i) => plan.texts[i]), { batchSize: plan.batchSize, onProgress });
+  const computedAt = new Map(todo.map((i, j) => [i, j]));
+  const emb = new Float32Array(mine.length * dim);
+  let cached = 0;
+  mine.forEach((i, row) => {
+    const j = computedAt.get(i);
+    if (j !== undefined) emb.set(r.embeddings.subarray(j * dim, (j + 1) * dim), row * dim);
+    else if (cache.read(plan.keys[i], emb, row * dim)) cached++;
+    // A cached row that failed its crc32 just now (its part was moved aside, named in a warning).
+    else throw new DistillError(`teacher row ${plan.keys[i]} was lost from the cache while this shard was computed; rerun the task`, cache.dir);
+  });
+  return { keys: mine.map((i) => plan.keys[i]), emb, cached };
 }
 
 /**
@@ -168,10 +192,10 @@ async function cacheShard(cfg: ExperimentConfig, model: SentenceModel, cache: Te
  * finished: trusted only if it passes every check merge makes. A file that
  * fails them is named in a log line and recomputed.
  */
-function shardComplete(file: string, cache: TeacherCache, index: number, count: number, mine: string[], log: (line: string) => void): boolean {
+async function shardComplete(file: string, cache: TeacherCache, index: number, count: number, expected: Set<string>[], batchSize: number, log: (line: string) => void): Promise<boolean> {
   if (!fs.existsSync(file)) return false;
   try {
-    readShard(file, cache, index, count, mine.map(sentenceKey));
+    await readShard(file, cache, index, count, expected, batchSize);
     return true;
   } catch (e) {
     if (!(e instanceof DistillError)) throw e;

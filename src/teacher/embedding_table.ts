@@ -19,10 +19,17 @@ export interface EmbeddingRows {
  * keys and the embedding bytes. Stored in the schema metadata as `sha256`.
  */
 function tableChecksum(metadata: Record<string, string>, keys: string[], embeddings: Float32Array): string {
-  const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'sha256').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return crypto.createHash('sha256').update(JSON.stringify(meta)).update('\n').update(JSON.stringify(keys)).update('\n')
-    .update(new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength)).digest('hex');
+  return checksumHead(metadata, keys).update(new Uint8Array(embeddings.buffer, embeddings.byteOffset, embeddings.byteLength)).digest('hex');
 }
+
+/** The checksum's hash fed with metadata and keys; the embedding bytes follow, in row order (so they can be fed a batch at a time). */
+export function checksumHead(metadata: Record<string, string>, keys: string[]): crypto.Hash {
+  const meta = Object.fromEntries(Object.entries(metadata).filter(([k]) => k !== 'sha256').sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return crypto.createHash('sha256').update(JSON.stringify(meta)).update('\n').update(JSON.stringify(keys)).update('\n');
+}
+
+/** Rows per Arrow record batch: a streamed reader (embedding_table_stream.ts) holds one batch at a time. */
+export const TABLE_BATCH_ROWS = 4096;
 
 /**
  * Writes atomically (util/atomic_write), so a killed writer never leaves a
@@ -30,15 +37,19 @@ function tableChecksum(metadata: Record<string, string>, keys: string[], embeddi
  */
 export function writeEmbeddingTable(file: string, rows: EmbeddingRows): void {
   const n = rows.keys.length;
-  const child = makeData({ type: new Float32(), length: n * rows.dim, nullCount: 0, data: rows.embeddings });
-  const listType = new FixedSizeList(rows.dim, new Field('item', new Float32(), false));
-  const base = new Table({ key: vectorFromArray(rows.keys, new Utf8()), embedding: makeVector(makeData({ type: listType, length: n, nullCount: 0, child })) });
   const metadata: Record<string, string> = { ...rows.metadata, rows: String(n), dim: String(rows.dim) };
   metadata.sha256 = tableChecksum(metadata, rows.keys, rows.embeddings.subarray(0, n * rows.dim));
-  const meta = new Map(Object.entries(metadata));
-  const schema = new Schema(base.schema.fields, meta);
-  const table = new Table(schema, base.batches.map((b) => new RecordBatch(schema, b.data)));
+  const pieces: Table[] = [];
+  for (let s = 0; s < n || s === 0; s += TABLE_BATCH_ROWS) pieces.push(tableOf(rows.keys.slice(s, s + TABLE_BATCH_ROWS), rows.embeddings.subarray(s * rows.dim, Math.min(n, s + TABLE_BATCH_ROWS) * rows.dim), rows.dim));
+  const schema = new Schema(pieces[0].schema.fields, new Map(Object.entries(metadata)));
+  const table = new Table(schema, pieces.flatMap((p) => p.batches.map((b) => new RecordBatch(schema, b.data))));
   writeFileAtomic(file, tableToIPC(table, 'file'));
+}
+
+function tableOf(keys: string[], embeddings: Float32Array, dim: number): Table {
+  const child = makeData({ type: new Float32(), length: keys.length * dim, nullCount: 0, data: embeddings });
+  const listType = new FixedSizeList(dim, new Field('item', new Float32(), false));
+  return new Table({ key: vectorFromArray(keys, new Utf8()), embedding: makeVector(makeData({ type: listType, length: keys.length, nullCount: 0, child })) });
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as zlib from 'zlib';
 import { DistillError } from '../util/errors';
 import { writeJsonAtomic } from '../util/atomic_write';
 import { quarantine } from '../util/quarantine';
@@ -27,16 +28,20 @@ const MAX_PART_ROWS = 65536;
  * flipped bit against its checksum) is named in a warning and moved aside as
  * `*.bad-<time>`; its sentences are then missing and get recomputed.
  *
- * Opening reads each part's on-disk index (part_index.ts: keys and row
- * offsets, 24 bytes a row), not its embeddings; a part is read whole and
- * checked only when its index is missing or older than the part. Rows are
- * read with positioned reads when asked for, so memory holds the key index
- * only, whatever the size of the cache.
+ * Opening reads each part's on-disk index (part_index.ts: keys, row
+ * offsets and row crc32s, 28 bytes a row), not its embeddings; a part is
+ * read whole and checked only when its index is missing or older than the
+ * part. Rows are read with positioned reads when asked for, each checked
+ * against its crc32: a part with a row that fails is named with the row
+ * numbers, moved aside, and its rows are reported absent (recomputed by
+ * teacherEmbeddings). Memory holds the key index, and 12 bytes a row of
+ * offsets and crc32s, whatever the size of the cache.
  */
 export class TeacherCache {
-  private readonly index = new KeyIndex();
-  private readonly parts: string[] = [];
-  private readonly loaded = new Set<string>();
+  // Entries point at (part, row number); the part's index gives the row's byte offset and crc32.
+  private index = new KeyIndex();
+  private parts: Array<{ file: string; offsets: Float64Array; crcs: Uint32Array }> = [];
+  private loaded = new Set<string>();
 
   private constructor(readonly dir: string, readonly fingerprint: string, readonly dim: number, private readonly warn: (message: string) => void) {}
 
@@ -82,15 +87,18 @@ export class TeacherCache {
       throw new ForeignPartError(`cache part belongs to teacher ${idx.fingerprint} (dim ${idx.dim}), expected ${this.fingerprint} (dim ${this.dim})`, file);
     }
     this.loaded.add(path.basename(file));
-    const p = this.parts.push(file) - 1;
-    for (let r = 0; r < idx.rows; r++) this.index.setWords(idx.words, 4 * r, p, idx.offsets[r]);
+    const p = this.parts.push({ file, offsets: idx.offsets, crcs: idx.crcs }) - 1;
+    for (let r = 0; r < idx.rows; r++) this.index.setWords(idx.words, 4 * r, p, r);
   }
 
   private indexPart(file: string, stat: fs.Stats): PartIndex {
     const rows = readEmbeddingTable(file);
     const offsets = rows.rowOffsets!;
     if (offsets.some((o) => !Number.isFinite(o))) throw new DistillError('embedding rows are not stored in place in the file (unaligned Arrow buffers?); cannot index it', file);
-    return writePartIndex(file, stat, rows.metadata.fingerprint, rows.dim, rows.keys, offsets);
+    const crcs = new Uint32Array(rows.keys.length);
+    const bytes = new Uint8Array(rows.embeddings.buffer, rows.embeddings.byteOffset, rows.embeddings.byteLength);
+    for (let r = 0; r < crcs.length; r++) crcs[r] = zlib.crc32(bytes.subarray(4 * r * rows.dim, 4 * (r + 1) * rows.dim));
+    return writePartIndex(file, stat, rows.metadata.fingerprint, rows.dim, rows.keys, offsets, crcs);
   }
 
   /** Indexes the complete parts another process added since this cache was opened; returns how many rows they added. */
@@ -110,27 +118,29 @@ export class TeacherCache {
     return this.index.find(key) >= 0;
   }
 
-  /** Copies the embedding of `key` into `out` at `offset`; false when absent. */
+  /** Copies the embedding of `key` into `out` at `offset`; false when absent (or its part was just found corrupt and moved aside). */
   read(key: string, out: Float32Array, offset = 0): boolean {
     const e = this.index.find(key);
-    if (e < 0) return false;
-    this.readRows([[e, offset]], out);
-    return true;
+    return e >= 0 && this.readRows([[e, offset]], out) === 0;
   }
 
-  /** Copies the embedding of keys[i] into `out` at i * dim, one open per part; returns how many were absent (left as they were). */
+  /**
+   * Copies the embedding of keys[i] into `out` at i * dim, one open per
+   * part; returns how many were not copied: absent, or failing their crc32
+   * (their part is then moved aside, all its rows are absent from now on
+   * and the caller computes them again).
+   */
   readMany(keys: string[], out: Float32Array): number {
     const at: Array<[number, number]> = [];
     keys.forEach((k, i) => {
       const e = this.index.find(k);
       if (e >= 0) at.push([e, i * this.dim]);
     });
-    this.readRows(at, out);
-    return keys.length - at.length;
+    return keys.length - at.length + this.readRows(at, out);
   }
 
-  /** Positioned reads of index entries into `out`, grouped by part and in file order. */
-  private readRows(at: Array<[number, number]>, out: Float32Array): void {
+  /** Positioned reads of index entries into `out`, grouped by part and in file order, each row checked against its crc32; returns the rows refused. */
+  private readRows(at: Array<[number, number]>, out: Float32Array): number {
     const byPart = new Map<number, Array<[number, number]>>();
     for (const [e, o] of at) {
       const p = this.index.part(e);
@@ -139,18 +149,42 @@ export class TeacherCache {
     }
     const bytes = 4 * this.dim;
     const view = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    const corrupt: Array<{ file: string; rows: number[] }> = [];
     for (const [p, rows] of byPart) {
-      const file = this.parts[p];
+      const { file, offsets, crcs } = this.parts[p];
+      const bad: number[] = [];
       const fd = fs.openSync(file, 'r');
       try {
         rows.sort((a, b) => a[0] - b[0]);
-        for (const [pos, o] of rows) {
+        for (const [r, o] of rows) {
+          const pos = offsets[r];
           if (fs.readSync(fd, view, 4 * o, bytes, pos) !== bytes) throw new DistillError(`row at byte ${pos} is cut short (the part shrank after it was indexed)`, file);
+          if (zlib.crc32(view.subarray(4 * o, 4 * o + bytes)) !== crcs[r]) bad.push(r);
         }
       } finally {
         fs.closeSync(fd);
       }
+      if (bad.length) corrupt.push({ file, rows: bad });
     }
+    if (!corrupt.length) return 0;
+    for (const c of corrupt) this.setAside(c.file, c.rows);
+    this.reindex();
+    return corrupt.reduce((n, c) => n + c.rows.length, 0);
+  }
+
+  /** A part with rows that fail their crc32: named with the rows, moved aside with its index. */
+  private setAside(file: string, rows: number[]): void {
+    fs.rmSync(sidecarFile(file), { force: true });
+    const aside = quarantine(file);
+    this.warn(`${file}: ${rowRanges(rows)} ${rows.length === 1 ? 'fails its' : 'fail their'} crc32 (the part changed after it was indexed; its size and mtime did not); moved it aside to ${path.basename(aside)}, its sentences will be recomputed`);
+  }
+
+  /** The key index again from the parts' indexes, without those moved aside. */
+  private reindex(): void {
+    this.index = new KeyIndex();
+    this.parts = [];
+    this.loaded = new Set();
+    this.refresh();
   }
 
   /** Adds rows as new complete part files (of at most MAX_PART_ROWS rows each); returns the first file. */
@@ -170,6 +204,19 @@ export class TeacherCache {
     if (isPart(path.basename(file))) whileWriting('teacher-cache part index', () => this.load(file));
     return file;
   }
+}
+
+/** "row 7" or "rows 3-5, 9" (row numbers within the part). */
+function rowRanges(rows: number[]): string {
+  const sorted = [...rows].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return `${sorted.length === 1 ? 'row' : 'rows'} ${out.join(', ')}`;
 }
 
 function isPart(name: string): boolean {

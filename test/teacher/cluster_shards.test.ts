@@ -6,11 +6,11 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { CLI, ROOT } from '../helpers/env';
 import { tinyRun, tinyRunVariant } from '../helpers/tiny_run';
+import { cacheRows, differingKeys } from '../helpers/cache_rows';
 import { readEmbeddingTable, writeEmbeddingTable } from '../../src/teacher/embedding_table';
 import { selectBackend } from '../../src/backend/select_backend';
 import { loadConfig } from '../../src/config/parse_config';
 import { cacheTeacher } from '../../src/pipelines/cache_teacher';
-import { shardOf } from '../../src/teacher/teacher_shards';
 
 const K8S_SPEC = path.join(ROOT, 'jobs', 'k8s-cache-teacher.yaml');
 const SLURM_SPEC = path.join(ROOT, 'jobs', 'slurm-cache-teacher.sbatch');
@@ -24,13 +24,14 @@ interface Done {
 
 /**
  * The environment of a task: this process's, less any scheduler variables
- * it runs under itself, plus the task's. The pure-JS cpu backend gives a
- * sentence the same bits whatever batch it is encoded in (tfjs-node does
- * not: see the README), which a bit-for-bit comparison needs.
+ * it runs under itself, plus the task's. On tfjs-node, whose CPU kernels
+ * round a row differently with other batch mates: every process takes whole
+ * batches of one teacher plan (teacher_plan.ts), which the bit-for-bit
+ * comparison checks.
  */
 function taskEnv(vars: Record<string, string>): NodeJS.ProcessEnv {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SLURM_|AWS_BATCH_|JOB_COMPLETION_INDEX$)/.test(k)));
-  return { ...env, DISTILL_BACKEND: 'cpu', ...vars };
+  return { ...env, DISTILL_BACKEND: 'tensorflow', ...vars };
 }
 
 function start(argv: string[], vars: Record<string, string>): { child: ChildProcess; done: Promise<Done> } {
@@ -76,23 +77,11 @@ function slurmSpec(): { min: number; max: number; shards: number } {
   return { min: Number(array[1]), max: Number(array[2]), shards: Number(shards[1]) };
 }
 
-/** Every row of a cache root (one teacher folder), key -> embedding bytes; and the shard files left in it. */
-function cacheRows(root: string): { rows: Map<string, Buffer>; shards: string[] } {
-  const [teacher] = fs.readdirSync(root);
-  const dir = path.join(root, teacher);
-  const rows = new Map<string, Buffer>();
-  for (const f of fs.readdirSync(dir).filter((f) => f.startsWith('part-') && f.endsWith('.arrow'))) {
-    const t = readEmbeddingTable(path.join(dir, f));
-    t.keys.forEach((k, r) => rows.set(k, Buffer.from(t.embeddings.buffer, t.embeddings.byteOffset + r * t.dim * 4, t.dim * 4)));
-  }
-  return { rows, shards: fs.readdirSync(dir).filter((f) => f.startsWith('shard-')) };
-}
-
 function assertSameCache(root: string, reference: Map<string, Buffer>, what: string): void {
   const { rows, shards } = cacheRows(root);
   assert.deepEqual(shards, [], `${what}: the merge removed the shard files`);
   assert.equal(rows.size, reference.size, `${what}: same number of rows`);
-  const differ = [...reference].filter(([k, v]) => !rows.get(k)?.equals(v)).length;
+  const differ = differingKeys(rows, reference).length;
   assert.equal(differ, 0, `${what}: ${differ} of ${reference.size} rows missing or not bit-identical`);
 }
 
@@ -121,6 +110,7 @@ describe('teacher cache precompute on cluster schedulers, with the shipped job s
     const merged = await run(spec.merge);
     assert.equal(merged.status, 0, merged.stderr);
     assertSameCache(path.join(base.dir, 'cache-k8s'), reference, 'Kubernetes');
+    assert.match(merged.stdout, /prepared dataset for distill train: \S+ \(\d+ rows\)/, 'the merge also prepares the dataset train reads');
     // Running the merge again is fine and changes nothing.
     const again = await run(spec.merge);
     assert.equal(again.status, 0, again.stderr);
@@ -162,7 +152,8 @@ describe('teacher cache precompute on cluster schedulers, with the shipped job s
   test('merge refuses shards of another shard count, another teacher or another dataset, naming the file; the task recomputes them', async () => {
     await selectBackend('tensorflow');
     const r = tinyRun({ steps: 1, sentences: 120 });
-    const cfg = loadConfig(r.config);
+    // Batches of 8: 120 sentences make 15, enough for every shard of 3 to own some.
+    const cfg = loadConfig(r.config, ['teacher.batch_size=8']);
     const quiet = { quiet: true, log: () => {} };
     const [s0, s1] = [await cacheTeacher(cfg, { shard: { index: 0, count: 2 }, ...quiet }), await cacheTeacher(cfg, { shard: { index: 1, count: 2 }, ...quiet })];
     const dir = s0.cacheDir;
@@ -178,8 +169,10 @@ describe('teacher cache precompute on cluster schedulers, with the shipped job s
     // Correct metadata, but rows of another shard count.
     const t = readEmbeddingTable(file(0, 2));
     writeEmbeddingTable(file(0, 3), { ...t, metadata: { ...t.metadata, shard: '0', of: '3' } });
-    const stray = t.keys.find((k) => shardOf(k, 3) !== 0)!;
-    await assert.rejects(cacheTeacher(cfg, { merge: 3, ...quiet }), new RegExp(`^DistillError: ${file(0, 3)}: shard holds sentence ${stray} of shard ${shardOf(stray, 3)}/3, not 0/3`));
+    await assert.rejects(cacheTeacher(cfg, { merge: 3, ...quiet }), new RegExp(`^DistillError: ${file(0, 3)}: shard holds sentence [0-9a-f]{32}, which the batch plan gives to shard [12]/3, not 0/3`));
+    // Another teacher.batch_size plans other batches: refused before its keys are looked at.
+    writeEmbeddingTable(file(0, 3), { ...t, metadata: { ...t.metadata, shard: '0', of: '3', batch_size: '7' } });
+    await assert.rejects(cacheTeacher(cfg, { merge: 3, ...quiet }), new RegExp(`^DistillError: ${file(0, 3)}: shard was computed in teacher batches of 7, this config's teacher.batch_size is ${cfg.teacher.batch_size}`));
     for (const i of [0, 1, 2]) fs.rmSync(file(i, 3));
     // Another teacher's shard, then a shard missing rows (another dataset).
     const good1 = readEmbeddingTable(file(1, 2));

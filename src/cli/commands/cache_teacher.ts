@@ -43,6 +43,7 @@ export const cacheTeacherCommand: CommandModule<CommonArgs, CacheArgs> = {
         `data: ${s.read.rows} rows read, ${s.read.records} records, ${s.read.duplicates} duplicates, ${s.read.filtered} filtered, ${s.read.badRows} bad rows skipped`,
         ...s.read.badExamples.map((e) => `  bad row: ${e}`),
         `cache: ${s.shardFile ?? s.cacheDir} (teacher ${s.fingerprint})`,
+        ...(s.prepared ? [`prepared dataset for distill train: ${s.prepared.dir} (${s.prepared.rows} rows${s.prepared.reused ? ', there already' : ''})`] : []),
       ].join('\n'));
   }),
 };
