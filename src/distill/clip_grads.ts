@@ -1,4 +1,19 @@
 import * as tf from '../backend/tf';
+import { attr, nativeBackend } from '../backend/native_backend';
+
+/**
+ * sum(g^2) of every gradient as one scalar. On TensorFlow each term is its
+ * L2Loss op (sum(g^2)/2): one pass and no full-size temporary, where
+ * square + sum writes a gradient-sized tensor first.
+ */
+function sumOfSquares(grads: tf.Tensor[]): tf.Scalar {
+  const native = nativeBackend();
+  return tf.tidy(() => {
+    if (!native) return tf.addN(grads.map((g) => g.square().sum())) as tf.Scalar;
+    const halves = grads.map((g) => native.executeSingleOutput('L2Loss', [attr.float32(native)], [g]));
+    return tf.addN(halves).mul(2) as tf.Scalar;
+  });
+}
 
 /**
  * Scales gradients so their global L2 norm is at most maxNorm, as
@@ -6,7 +21,9 @@ import * as tf from '../backend/tf';
  * Returns the norm before clipping; the map's tensors are replaced in place.
  */
 export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): number {
-  const norm = Math.sqrt(tf.tidy(() => tf.addN([...grads.values()].map((g) => g.square().sum())).dataSync()[0]));
+  const sq = sumOfSquares([...grads.values()]);
+  const norm = Math.sqrt(sq.dataSync()[0]);
+  sq.dispose();
   if (maxNorm > 0 && Number.isFinite(norm)) {
     const scale = Math.min(1, maxNorm / (norm + 1e-6));
     if (scale < 1) {

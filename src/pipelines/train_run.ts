@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
+import * as tf from '../backend/tf';
 import { currentBackend } from '../backend/select_backend';
 import { checkpointDir, pruneCheckpoints, saveCheckpoint } from '../distill/checkpoint';
 import { saveBestModel } from '../distill/best_model';
@@ -152,7 +153,12 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
 }
 
 function saveState(dir: string, models: RunModels, state: TrainingState): void {
-  saveCheckpoint(dir, models.student.model, state, models.optimizer.slots(), new Map(models.losses.flatMap((l) => [...l.loss.params])));
+  const slots = models.optimizer.slots();
+  try {
+    saveCheckpoint(dir, models.student.model, state, slots, new Map(models.losses.flatMap((l) => [...l.loss.params])));
+  } finally {
+    tf.dispose([...slots.values()]);
+  }
 }
 
 /** Which teacher the run used: the config's name for it and, for a Hub id, the commit it resolved to. */
