@@ -16,7 +16,9 @@ interface Slot {
  * tensor (on the quickstart shape the optimizer was ~30% of a step). The
  * kernel only exists on resource variables, so each parameter and its two
  * moments live in one each; the tfjs variable is re-pointed at the updated
- * buffer after every step (no copy).
+ * buffer after every step (no copy). Decayed parameters are updated in place;
+ * the others are copied once by TensorFlow first, since the tfjs variable
+ * still shares their buffer (they are the small biases and LayerNorm weights).
  *
  * Bias correction is folded into the scalars so the numbers are torch's:
  * with beta powers 0 the kernel's step size is exactly `alpha`, and
