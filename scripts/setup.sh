@@ -21,6 +21,9 @@ if [ ! -d node_modules/@tensorflow/tfjs-node ] || [ package-lock.json -nt node_m
   log "npm ci (install scripts off: tfjs-node's own installer downloads from the internet)"
   npm ci --ignore-scripts --no-audit --no-fund
 fi
+# Fixes to dependencies kept in patches/ (tfjs-core's backward pass frees spent gradients as it
+# goes: training peak memory). Every run: patch-package recognises a patch already applied.
+npx --no-install patch-package --error-on-fail
 bash scripts/setup_tfjs_node.sh tfjs-node tensorflow-cpu
 if [ "$gpu" = 1 ]; then
   bash scripts/setup_tfjs_node.sh tfjs-node-gpu tensorflow

@@ -4,6 +4,7 @@ import { BertWeights, layerPrefix } from './bert_weights';
 import { layerNorm } from './layer_norm';
 import { getActivation } from './activations';
 import { relativePositionBias } from './relative_position';
+import { linear } from './linear';
 
 export interface BertInputs {
   /** [B, L] int32 token ids */
@@ -38,7 +39,7 @@ function w(weights: BertWeights, name: string): tf.Tensor {
 }
 
 function dense(x: tf.Tensor2D, weights: BertWeights, name: string): tf.Tensor2D {
-  return tf.fused.matMul({ a: x, b: w(weights, `${name}.weight`) as tf.Tensor2D, bias: w(weights, `${name}.bias`) }) as tf.Tensor2D;
+  return linear(x, w(weights, `${name}.weight`) as tf.Tensor2D, w(weights, `${name}.bias`) as tf.Tensor1D);
 }
 
 /**
@@ -105,12 +106,13 @@ export function bertLayer(cfg: EncoderConfig, weights: BertWeights, l: number, x
     const x2 = x.reshape([B * L, H]) as tf.Tensor2D;
     // One [H, 3H] matmul and one transpose for q, k and v instead of three each:
     // on short sentences the per-op cost, not the FLOPs, dominates.
-    const qkvW = tf.concat(['query', 'key', 'value'].map((n) => w(weights, `${p}attention.self.${n}.weight`)), 1) as tf.Tensor2D;
-    const qkvB = tf.concat(['query', 'key', 'value'].map((n) => w(weights, `${p}attention.self.${n}.bias`)), 0);
-    const qkv = tf.fused.matMul({ a: x2, b: qkvW, bias: qkvB }).reshape([B, L, 3, nh, dh]).transpose([2, 0, 3, 1, 4]);
-    const [q0, k, v] = tf.unstack(qkv) as tf.Tensor4D[];
-    // Scale q before the product: the same numbers as scaling scores, on L*dh instead of L*L elements.
-    const q = q0.mul(1 / Math.sqrt(dh)) as tf.Tensor4D;
+    // The 1/sqrt(dh) score scale is folded into the query weights and bias: an op on
+    // H*H elements instead of one on every query (and nothing activation-sized kept for it).
+    const scale = (n: string, t: tf.Tensor) => (n === 'query' ? t.mul(1 / Math.sqrt(dh)) : t);
+    const qkvW = tf.concat(['query', 'key', 'value'].map((n) => scale(n, w(weights, `${p}attention.self.${n}.weight`))), 1) as tf.Tensor2D;
+    const qkvB = tf.concat(['query', 'key', 'value'].map((n) => scale(n, w(weights, `${p}attention.self.${n}.bias`))), 0) as tf.Tensor1D;
+    const qkv = linear(x2, qkvW, qkvB).reshape([B, L, 3, nh, dh]).transpose([2, 0, 3, 1, 4]);
+    const [q, k, v] = tf.unstack(qkv) as tf.Tensor4D[];
     const scores = tf.matMul(q, k, false, true).add(bias) as tf.Tensor4D;
     const probs = tf.softmax(scores, -1) as tf.Tensor4D;
     if (keep.attentionScores) scoresOut = tf.keep(scores);

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { ExperimentConfig } from '../config/experiment_config';
+import * as tf from '../backend/tf';
 import { currentBackend } from '../backend/select_backend';
 import { readableSync } from '../backend/webgpu_backend';
 import { checkpointDir, pruneCheckpoints, saveCheckpoint } from '../distill/checkpoint';
@@ -154,10 +155,14 @@ export async function trainRun(cfg: ExperimentConfig, opts: TrainRunOptions = {}
 
 /** Reads every tensor it saves asynchronously first: the webgpu backend has no synchronous GPU read in Node. */
 async function saveState(dir: string, models: RunModels, state: TrainingState): Promise<void> {
-  const slots = models.optimizer.slots();
-  const heads = new Map(models.losses.flatMap((l) => [...l.loss.params]));
-  await readableSync([...models.student.model.weights.values(), ...slots.values(), ...heads.values()]);
-  saveCheckpoint(dir, models.student.model, state, slots, heads);
+  const slots = models.optimizer.slots(); // fresh tensors (the fused optimizer keeps its state in TensorFlow resources)
+  try {
+    const heads = new Map(models.losses.flatMap((l) => [...l.loss.params]));
+    await readableSync([...models.student.model.weights.values(), ...slots.values(), ...heads.values()]);
+    saveCheckpoint(dir, models.student.model, state, slots, heads);
+  } finally {
+    tf.dispose([...slots.values()]);
+  }
 }
 
 /** Which teacher the run used: the config's name for it and, for a Hub id, the commit it resolved to. */
