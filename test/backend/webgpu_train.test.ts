@@ -101,8 +101,16 @@ describe('distill train --backend webgpu (software adapter): eval, best model, c
     const h = worstRel(file(gpuRun, 'loss_heads.safetensors'), file(tfRun, 'loss_heads.safetensors'));
     assert.ok(h.worst <= REL_TOL, `loss head ${h.name}: ${h.worst.toExponential(2)}`);
     const slots = file(tfRun, 'optimizer.safetensors');
-    const o = worstRel(file(gpuRun, 'optimizer.safetensors'), slots, slotScale(slots));
-    assert.ok(o.worst <= REL_TOL, `optimizer slot ${o.name}: ${o.worst.toExponential(2)}`);
+    const gpuSlots = file(gpuRun, 'optimizer.safetensors');
+    // tfjs-node updates with TensorFlow's fused ResourceApplyAdam, webgpu with element-wise ops: the
+    // slots agree to rounding. v holds g^2, so a relative gradient difference e shows as ~2e in v.
+    assert.deepEqual([...new Set([...slots.keys()].map((k) => k.split('.')[0]))].sort(), ['m', 'v']);
+    for (const kind of ['m', 'v']) {
+      const only = (t: Tensors) => new Map([...t].filter(([k]) => k.split('.')[0] === kind));
+      const o = worstRel(only(gpuSlots), only(slots), slotScale(slots));
+      const tol = kind === 'v' ? 2 * REL_TOL : REL_TOL;
+      assert.ok(only(slots).size > 0 && o.worst <= tol, `optimizer slot ${o.name}: ${o.worst.toExponential(2)} (tolerance ${tol})`);
+    }
   });
 
   test(`the same eval history (Spearman within ${SPEARMAN_TOL}) and the same best model, which loads`, () => {
