@@ -11,10 +11,9 @@ import { listCheckpoints } from '../../src/distill/checkpoint';
 import { listenForStop, StopSignalName } from '../../src/distill/stop_signal';
 import { trainRun } from '../../src/pipelines/train_run';
 import { TrainingStopped } from '../../src/pipelines/training_stopped';
-import { readSafetensors } from '../../src/model/safetensors';
 import { CLI, ROOT } from '../helpers/env';
-import { maxAbsDiff } from '../helpers/compare';
 import { tinyRun } from '../helpers/tiny_run';
+import { assertSameEnd, evals } from '../helpers/killed_run';
 
 const STEPS = 60;
 
@@ -46,23 +45,9 @@ async function signalMidRun(args: string[], runDir: string, signal: StopSignalNa
   return { status, signal: sig, stderr };
 }
 
-function finalWeights(runDir: string) {
-  return readSafetensors(path.join(listCheckpoints(runDir).pop()!, 'model.safetensors'));
-}
-
-function evals(runDir: string) {
-  return JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8')).evals as { step: number; spearman: number }[];
-}
-
 function assertSameRun(reference: string, resumed: string): void {
-  const wa = finalWeights(reference);
-  const wb = finalWeights(resumed);
-  let worst = 0;
-  for (const [k, t] of wa) worst = Math.max(worst, maxAbsDiff(t.data, wb.get(k)!.data));
-  assert.ok(worst <= 1e-5, `max abs weight difference ${worst}`);
-  const ea = evals(reference);
-  assert.equal(ea.length, STEPS / 10 + 1);
-  assert.deepEqual(evals(resumed), ea);
+  assertSameEnd(reference, resumed, STEPS / 10 + 1);
+  assert.deepEqual(evals(resumed), evals(reference));
   const logged = loggedSteps(resumed);
   assert.deepEqual(logged, [...logged].sort((x, y) => x - y), 'metrics.jsonl is in step order, nothing repeated after the resume');
 }

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { listCheckpoints } from '../../src/distill/checkpoint';
 import { readSafetensors } from '../../src/model/safetensors';
 import { CLI, ROOT } from './env';
 import { maxAbsDiff } from './compare';
@@ -12,8 +13,7 @@ export function cli(args: string[], env: Record<string, string> = {}) {
 }
 
 export function finalWeights(runDir: string) {
-  const ck = fs.readdirSync(path.join(runDir, 'checkpoints')).sort().pop()!;
-  return readSafetensors(path.join(runDir, 'checkpoints', ck, 'model.safetensors'));
+  return readSafetensors(path.join(listCheckpoints(runDir).pop()!, 'model.safetensors'));
 }
 
 export function evals(runDir: string) {
