@@ -39,10 +39,6 @@ export interface BackendOptions {
 
 let selected: BackendInfo | undefined;
 
-function gpuVisible(): boolean {
-  return gpuLikelyUsable();
-}
-
 type Attempt = { ok: true; info: Omit<BackendInfo, 'reason'> } | { ok: false; error: string };
 
 async function tryBackend(name: BackendName, automatic: boolean, tfLogLevel: TfLogLevel): Promise<Attempt> {
@@ -79,7 +75,7 @@ async function tryBackend(name: BackendName, automatic: boolean, tfLogLevel: TfL
 function automaticOrder(): { order: BackendName[]; skipped: string[] } {
   const order: BackendName[] = [];
   const skipped: string[] = [];
-  if (gpuVisible()) order.push('tensorflow-gpu');
+  if (gpuLikelyUsable()) order.push('tensorflow-gpu');
   else skipped.push('tensorflow-gpu: no CUDA GPU visible');
   if (gpuDeviceNodes().length) order.push('webgpu');
   else skipped.push('webgpu: no GPU device node (/dev/nvidia*, /dev/dri/renderD*)');
