@@ -13,9 +13,9 @@
  * (both on disk). BENCH_TEACHER=copy fills the teacher cache of sizes past
  * 20,000 by copying the rows of the 20,000 base sentences (sentence i gets
  * base row i mod 20,000) instead of running the teacher: the same bytes on
- * disk and in memory, for measuring the prepare and warm paths at 2M on a
- * machine where the teacher pass alone would take hours; those sizes then
- * run prepare,warm.
+ * disk and in memory, for measuring the prepare and warm paths at 2M without
+ * the teacher pass (32 min at 2M on an idle 2-core machine, hours under
+ * load); those sizes then run prepare,warm.
  *
  *   BENCH_SIZES=20000,200000,2000000 (default)   BENCH_STEPS=60   BENCH_MODES=cold,warm   BENCH_DIR (.cache/bench-scale)   BENCH_TEACHER=copy
  */
