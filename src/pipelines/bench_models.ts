@@ -50,12 +50,13 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
   const rng = new Rng(1);
   for (const dir of dirs) {
     const model = loadSentenceModel((await resolveModel(dir, { where: '--model' })).dir);
+    // Set once the ONNX file exists: called on every path, so a failed run leaves no temp file.
+    let release = async () => {};
     try {
       const seq = Math.min(o.seq, maxTokens(model.config));
       const b1 = syntheticBatch(model, 1, seq, rng);
       const bn = syntheticBatch(model, o.batch, seq, rng);
       let run: (b: TokenizedBatch) => Promise<void>;
-      let release = async () => {};
       if (o.runtime === 'tfjs') {
         run = async (b) => {
           const e = embedBatch(model, b);
@@ -63,7 +64,9 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
           e.dispose();
         };
       } else {
-        const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bench-')), 'model.onnx');
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distill-bench-'));
+        const file = path.join(tmp, 'model.onnx');
+        release = async () => fs.rmSync(tmp, { recursive: true, force: true });
         await readableSync(model.weights.values());
         fs.writeFileSync(file, buildBertOnnx(model, { opset: 17 }).bytes);
         const session = await ort.InferenceSession.create(file, { graphOptimizationLevel: 'all' });
@@ -72,16 +75,16 @@ export async function benchModels(dirs: string[], o: { batch: number; seq: numbe
         };
         release = async () => {
           await session.release();
-          fs.rmSync(path.dirname(file), { recursive: true, force: true });
+          fs.rmSync(tmp, { recursive: true, force: true });
         };
       }
       const latencyMs = await best(() => run(b1), o.repeats ?? 5);
       const throughput = o.batch / ((await best(() => run(bn), Math.max(1, Math.floor((o.repeats ?? 5) / 2)))) / 1000);
-      await release();
       let parameters = 0;
       for (const w of model.weights.values()) parameters += w.size;
       rows.push({ model: dir, layers: model.config.numHiddenLayers, parameters, latencyMs, throughput, costSeconds: (o.costSentences ?? 10000) / throughput });
     } finally {
+      await release();
       disposeSentenceModel(model);
     }
   }

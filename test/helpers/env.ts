@@ -32,9 +32,21 @@ function runPythonIn(python: string, script: string, args: string[]): string {
   });
 }
 
+/**
+ * A fresh temp folder, removed when this test process exits, failed tests
+ * included: without it every CI run left ~3 GB in /tmp (the package test's
+ * install alone is 640 MB) until the disk filled. DISTILL_KEEP_TMP=1 keeps
+ * them for a post-mortem.
+ */
 export function tmpDir(prefix = 'distill-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  TMP_DIRS.push(dir);
+  return dir;
 }
+
+// One exit listener for the process's every tmpDir (one each would trip Node's listener warning).
+const TMP_DIRS: string[] = [];
+if (process.env.DISTILL_KEEP_TMP !== '1') process.once('exit', () => TMP_DIRS.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 export function readF32(file: string): Float32Array {
   const b = fs.readFileSync(file);

@@ -10,7 +10,7 @@ import { TrainingStopped } from '../../src/pipelines/training_stopped';
 import { MlflowClient } from '../../src/tracking/mlflow_client';
 import { MlflowTracker } from '../../src/tracking/mlflow_tracker';
 import { flattenParams } from '../../src/tracking/flatten_params';
-import { CLI, ROOT } from '../helpers/env';
+import { CLI, ROOT, tmpDir } from '../helpers/env';
 import { MlflowServer, freePort, startMlflowServer } from '../helpers/mlflow_server';
 import { tinyRun } from '../helpers/tiny_run';
 
@@ -155,7 +155,7 @@ describe('MLflow tracking against a real server', () => {
 
   test('non-finite metrics are never sent as null; over-long keys and values are reported, not truncated', async () => {
     const warnings: string[] = [];
-    const t = new MlflowTracker({ uri: server.uri, experiment: 'it-values', runName: 'values', runDir: fs.mkdtempSync('/tmp/mlf-'), params: [], tags: {}, warn: (m) => warnings.push(m) });
+    const t = new MlflowTracker({ uri: server.uri, experiment: 'it-values', runName: 'values', runDir: tmpDir('mlf-'), params: [], tags: {}, warn: (m) => warnings.push(m) });
     t.log(1, { loss: NaN, lr: 0.5, ['x'.repeat(300)]: 1 });
     t.log(2, { loss: Infinity, lr: 0.25 });
     assert.equal(t.skippedNonFinite, 2);
