@@ -151,6 +151,17 @@ describe('distill sweep', () => {
     }
   });
 
+  test('the study as run (ibkd-study-run.yaml) plans 19 distinct valid runs in the full study\'s folder', () => {
+    const plan = planSweep(path.join(ROOT, 'configs', 'minilm-6to3-ibkd.yaml'), readSpaceFile(path.join(ROOT, 'configs', 'sweeps', 'ibkd-study-run.yaml')), { name: 'ibkd-study' });
+    assert.equal(plan.variants.length, 19);
+    assert.deepEqual(plan.duplicates, []);
+    assert.equal(new Set(plan.variants.map((v) => v.id)).size, 19);
+    const taus = plan.variants.map((v) => v.config).filter((c) => c.student.layers === 3 && c.student.hidden_size === undefined && c.losses.length === 1 && c.losses[0].name === 'ibkd' && c.losses[0].options.lambda === 0.2 && c.losses[0].options.gamma === 'median');
+    assert.deepEqual(taus.map((c) => c.losses[0].options.temperature).sort(), [0.05, 0.1, 1]);
+    const weighted = plan.variants.map((v) => v.config).filter((c) => c.losses.length === 2 && c.losses[1].name === 'mse');
+    assert.deepEqual(weighted.map((c) => [c.student.layers, c.losses[1].weight]).sort(), [[2, 1], [3, 1], [3, 1], [3, 100], [3, 1000]].sort());
+  });
+
   test('a 2 x 2 grid: killed mid-way, rerun, skips the finished runs, resumes the cut one, ranks all 4 by their own summaries, and MLflow holds 1 parent + 4 children', async () => {
     const r = tiny;
     const args = ['sweep', '--config', r.config, '--grid', 'train.lr=0.001,0.0003', '--grid', 'student.layers=[0,3],[1,2]', '--name', 'it',
