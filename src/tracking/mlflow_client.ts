@@ -101,6 +101,14 @@ export class MlflowClient {
     return r.run.info;
   }
 
+  /** The newest run of an experiment whose tag `key` (a plain identifier) equals `value`, or null. */
+  async findRunByTag(experimentId: string, key: string, value: string): Promise<MlflowRunInfo | null> {
+    const r = await this.request<{ runs?: Array<{ info: MlflowRunInfo }> }>('POST', '/api/2.0/mlflow/runs/search', {
+      experiment_ids: [experimentId], filter: `tags.${key} = '${value.replace(/'/g, "\\'")}'`, max_results: 1, order_by: ['attributes.start_time DESC'],
+    });
+    return r.runs?.[0]?.info ?? null;
+  }
+
   async getRun(runId: string): Promise<{ info: MlflowRunInfo; data: { params?: Array<{ key: string; value: string }>; tags?: Array<{ key: string; value: string }>; metrics?: MlflowMetric[] } }> {
     return (await this.request<{ run: never }>('GET', `/api/2.0/mlflow/runs/get?run_id=${encodeURIComponent(runId)}`)).run;
   }

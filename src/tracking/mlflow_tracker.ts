@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { KEY_PATTERN, LIMITS, MlflowClient, MlflowError, MlflowMetric, MlflowRunInfo } from './mlflow_client';
-import { writeJsonAtomic } from '../util/atomic_write';
+import { createRunOnce } from './create_run_once';
 import { warnToStderr } from '../util/warn';
 
 export interface TrackerOptions {
@@ -103,11 +103,16 @@ export class MlflowTracker {
     const resumeId = this.o.resumeRunId ?? (fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).run_id : null);
     if (!resumeId) {
       const exp = await this.client.getOrCreateExperiment(this.o.experiment);
-      const run = await this.client.createRun(exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
-      writeJsonAtomic(file, { uri: this.client.uri, experiment_id: exp, run_id: run.run_id });
+      const { run, adopted } = await createRunOnce(this.client, this.o.runDir, exp, this.o.runName, { 'mlflow.runName': this.o.runName, ...this.o.tags });
+      if (adopted) return this.resume(run.run_id);
       this.paramsPending = [...this.o.params];
       return run;
     }
+    return this.resume(resumeId);
+  }
+
+  /** Continues a run that exists on the server: its params and metric history are what it already has. */
+  private async resume(resumeId: string): Promise<MlflowRunInfo> {
     const r = await this.client.getRun(resumeId);
     await this.client.updateRun(resumeId, 'RUNNING');
     // Set before any metric can be sent: from here on every key's server history is loaded before its first batch.

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { writeJsonAtomic } from '../util/atomic_write';
 import { LIMITS, MlflowClient, MlflowRunInfo } from './mlflow_client';
+import { createRunOnce } from './create_run_once';
 
 /** MLflow's tag for a nested run's parent: the UI groups the children under it. */
 export const PARENT_RUN_TAG = 'mlflow.parentRunId';
@@ -47,8 +47,9 @@ export class SweepTracker {
         o.log(`sweep: MLflow ${client.uri}, continuing parent run ${previous}`);
       } else {
         const exp = await client.getOrCreateExperiment(o.experiment);
-        run = await client.createRun(exp, o.runName, { 'mlflow.runName': o.runName, 'mlflow.source.name': 'distill sweep', ...o.tags });
-        writeJsonAtomic(file, { uri: client.uri, experiment_id: exp, run_id: run.run_id });
+        const made = await createRunOnce(client, o.dir, exp, o.runName, { 'mlflow.runName': o.runName, 'mlflow.source.name': 'distill sweep', ...o.tags });
+        run = made.run;
+        if (made.adopted) sent = new Map(((await client.getRun(run.run_id)).data.params ?? []).map((p) => [p.key, p.value]));
         o.log(`sweep: MLflow ${client.uri}, experiment "${o.experiment}", parent run ${run.run_id}`);
       }
       // Params are write-once: a value that changed since the first invocation stays as it was, and says so.

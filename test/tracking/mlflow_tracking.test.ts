@@ -9,6 +9,7 @@ import { trainRun } from '../../src/pipelines/train_run';
 import { TrainingStopped } from '../../src/pipelines/training_stopped';
 import { MlflowClient } from '../../src/tracking/mlflow_client';
 import { MlflowTracker } from '../../src/tracking/mlflow_tracker';
+import { ATTEMPT_TAG, createRunOnce } from '../../src/tracking/create_run_once';
 import { flattenParams } from '../../src/tracking/flatten_params';
 import { CLI, ROOT, tmpDir } from '../helpers/env';
 import { MlflowServer, freePort, startMlflowServer } from '../helpers/mlflow_server';
@@ -151,6 +152,34 @@ describe('MLflow tracking against a real server', () => {
     assert.deepEqual(s.mlflow.issues, []);
     await assertComplete(client, firstId, runDir);
     assert.equal((await client.getRun(firstId)).info.status, 'FINISHED');
+  });
+
+  test('killed between the server creating the run and tracking.json recording it: the next attempt adopts that run, never a second one', async () => {
+    const exp = await client.getOrCreateExperiment('it-once');
+    // First attempt: the token goes to disk before the create, and the run carries it.
+    const dir = tmpDir('mlf-once-');
+    const first = await createRunOnce(client, dir, exp, 'once', { 'mlflow.runName': 'once' });
+    assert.equal(first.adopted, false);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'tracking.json'), 'utf8')).run_id, first.run.run_id);
+    assert.ok(!fs.existsSync(path.join(dir, 'tracking.pending.json')), 'the token is dropped once tracking.json holds the id');
+    // The kill window: token on disk, run on the server, no tracking.json.
+    const cut = tmpDir('mlf-once-');
+    const token = '0b9e8d1c-2f4a-4c6b-9d7e-123456789abc';
+    fs.writeFileSync(path.join(cut, 'tracking.pending.json'), JSON.stringify({ token }));
+    const orphan = await client.createRun(exp, 'cut', { [ATTEMPT_TAG]: token });
+    const retry = await createRunOnce(client, cut, exp, 'cut', {});
+    assert.equal(retry.adopted, true);
+    assert.equal(retry.run.run_id, orphan.run_id);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(cut, 'tracking.json'), 'utf8')).run_id, orphan.run_id);
+    // A token whose create never reached the server: a run is created with it, once.
+    const lost = tmpDir('mlf-once-');
+    fs.writeFileSync(path.join(lost, 'tracking.pending.json'), JSON.stringify({ token: '1c2d3e4f-5a6b-4c7d-8e9f-abcdefabcdef' }));
+    const made = await createRunOnce(client, lost, exp, 'lost', {});
+    assert.equal(made.adopted, false);
+    const res = await fetch(`${server.uri}/api/2.0/mlflow/runs/search`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ experiment_ids: [exp], max_results: 100 }) });
+    const runs = ((await res.json()) as { runs: Array<{ info: { run_id: string } }> }).runs.map((x) => x.info.run_id);
+    assert.equal(runs.length, 3, 'three folders, three runs: none duplicated');
+    assert.ok(runs.includes(first.run.run_id) && runs.includes(orphan.run_id) && runs.includes(made.run.run_id));
   });
 
   test('non-finite metrics are never sent as null; over-long keys and values are reported, not truncated', async () => {
