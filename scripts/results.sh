@@ -6,7 +6,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 mkdir -p results
-configs=(quickstart minilm-6to2-mse minilm-6to3-ibkd minilm-6to3-tinybert minilm-6to3-margin-mse)
+configs=(quickstart minilm-6to2-mse minilm-6to3-ibkd minilm-6to3-ibkd-mse minilm-6to3-tinybert minilm-6to3-margin-mse)
 for c in "${configs[@]}"; do
   out="checkpoints/results-$c"
   if [ -f "$out/summary.json" ]; then echo "[results] $c done already ($out)"; continue; fi
